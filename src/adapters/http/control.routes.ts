@@ -1,0 +1,35 @@
+import type { Hono } from 'hono';
+import type { JobSlot } from '../../application/job-slot.js';
+import { DomainError } from '../../domain/errors.js';
+import { fail } from './error-response.js';
+
+export interface ControlRouteDeps {
+  slot: JobSlot;
+  version: string;
+  startedAt: number;
+  now: () => number;
+}
+
+/** Health, status and cancel: what a load balancer and an operator ask of a worker. */
+export function registerControlRoutes(app: Hono, { slot, version, startedAt, now }: ControlRouteDeps): void {
+  app.get('/health', (c) =>
+    c.json({ status: 'ok', version, uptimeS: Math.floor((now() - startedAt) / 1000) }),
+  );
+
+  app.get('/status', (c) => {
+    const job = slot.current;
+    if (!slot.busy) return c.json({ status: 'idle' });
+    return c.json({
+      status: 'busy',
+      ...(job && { jobId: job.jobId, provider: job.provider, startedAt: new Date(job.startedAt).toISOString() }),
+    });
+  });
+
+  app.post('/cancel', (c) => {
+    const job = slot.current;
+    if (!slot.abort(new DomainError('CANCELLED', 'the job was cancelled'))) {
+      return fail(c, 'NO_RUNNING_JOB', 'no job is running');
+    }
+    return c.json({ status: 'cancelling', ...(job && { jobId: job.jobId }) });
+  });
+}

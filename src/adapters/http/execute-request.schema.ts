@@ -1,0 +1,83 @@
+import * as v from 'valibot';
+
+// NUL and other control characters have no place in any field; prose may keep tab and newlines.
+const controlChars = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const anyControlChar = /[\u0000-\u001f\u007f]/;
+
+const prose = (max: number) =>
+  v.pipe(v.string(), v.maxLength(max), v.check((s) => !controlChars.test(s), 'must not contain control characters'));
+
+const line = (max: number) =>
+  v.pipe(v.string(), v.maxLength(max), v.check((s) => !anyControlChar.test(s), 'must not contain control characters'));
+
+/** Bearer-style tokens: printable ASCII without spaces. */
+const token = v.pipe(v.string(), v.minLength(1), v.maxLength(8192), v.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'));
+
+const identifier = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ -'),
+  v.check((s) => s !== '.' && s !== '..', 'must not be . or ..'),
+);
+
+const segment = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+const workspace = v.pipe(
+  v.string(),
+  v.maxLength(512),
+  v.check(
+    (s) => s.split('/').every((part) => segment.test(part)),
+    'must be a relative path of [A-Za-z0-9._-] segments, none empty or starting with a dot',
+  ),
+);
+
+/** git's check-ref-format rules for a branch name, plus no leading '-'. */
+const branch = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(255),
+  v.check(
+    (s) =>
+      !/^[-/.]|[/.]$|\.\.|\/\/|@\{|\.lock(\/|$)|\/\./.test(s) &&
+      !/[\u0000-\u0020\u007f~^:?*[\\]/.test(s) &&
+      s !== '@',
+    'must be a valid git branch name',
+  ),
+);
+
+const githubSchema = v.strictObject({
+  repoUrl: v.pipe(line(2048), v.url('must be a URL')),
+  branch: v.optional(branch),
+  accessToken: v.optional(token),
+  push: v.optional(v.strictObject({ branch, commitMessage: v.optional(prose(10_000)) })),
+});
+
+const databaseSchema = v.strictObject({
+  sessionId: identifier,
+  accessToken: token,
+});
+
+const toolPattern = v.pipe(line(256), v.minLength(1), v.regex(/^[^-]/, 'must not start with -'));
+
+export const providerOptionsSchema = v.strictObject({
+  model: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:@/[\]-]{0,127}$/, 'must be a model name'))),
+  maxTurns: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500))),
+  permissionMode: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z-]{1,32}$/, 'must be a permission mode name'))),
+  allowedTools: v.optional(v.pipe(v.array(toolPattern), v.maxLength(200))),
+  disallowedTools: v.optional(v.pipe(v.array(toolPattern), v.maxLength(200))),
+  appendSystemPrompt: v.optional(prose(100_000)),
+  timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  includeRaw: v.optional(v.boolean()),
+});
+
+/** POST /execute, API v1. Unknown fields are refused so a typo never passes silently. */
+export const executeRequestSchema = v.strictObject({
+  userRequest: v.pipe(prose(200_000), v.minLength(1, 'must not be empty')),
+  codingAssistantProvider: v.pipe(v.string(), v.regex(/^[a-z0-9-]{1,64}$/, 'must be a provider id')),
+  codingAssistantAccessToken: v.optional(token),
+  resumeSessionId: v.optional(identifier),
+  workspace: v.optional(workspace),
+  github: v.optional(githubSchema),
+  database: v.optional(databaseSchema),
+  providerOptions: v.optional(providerOptionsSchema),
+});
+
+export type ExecuteRequestBody = v.InferOutput<typeof executeRequestSchema>;

@@ -1,0 +1,52 @@
+import type { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import * as v from 'valibot';
+import type { ExecutionUseCase } from '../../application/execution.use-case.js';
+import type { JobSlot } from '../../application/job-slot.js';
+import type { LoggerPort } from '../../application/ports/logger.port.js';
+import { DomainError } from '../../domain/errors.js';
+import { errorResponse, fail } from './error-response.js';
+import { executeRequestSchema } from './execute-request.schema.js';
+import { toJobRequest } from './execute-request.mapper.js';
+import { SseEventSink } from './sse.event-sink.js';
+
+export interface ExecuteRouteDeps {
+  useCase: ExecutionUseCase;
+  slot: JobSlot;
+  logger: LoggerPort;
+  heartbeatMs?: number;
+}
+
+/** POST /execute: validate, take the worker's one slot, then stream the job as SSE. */
+export function registerExecuteRoute(app: Hono, { useCase, slot, logger, heartbeatMs }: ExecuteRouteDeps): void {
+  app.post('/execute', async (c) => {
+    if (slot.busy) return fail(c, 'WORKER_BUSY', 'this worker is running a job');
+    const body = await c.req.json().catch(() => undefined);
+    if (body === undefined) return fail(c, 'VALIDATION_FAILED', 'the body is not valid JSON');
+    const parsed = v.safeParse(executeRequestSchema, body);
+    if (!parsed.success) {
+      const issues = parsed.issues.map((issue) => ({ path: v.getDotPath(issue) ?? '', message: issue.message }));
+      return errorResponse(c, new DomainError('VALIDATION_FAILED', 'the request is invalid', { issues }));
+    }
+    const admitted = useCase.admit(toJobRequest(parsed.output));
+    if (!admitted.ok) return errorResponse(c, admitted.error);
+    const lease = slot.tryAcquire();
+    if (!lease) return fail(c, 'WORKER_BUSY', 'this worker is running a job');
+    return streamSSE(
+      c,
+      async (stream) => {
+        const sink = new SseEventSink(stream, heartbeatMs);
+        stream.onAbort(() => lease.abort(new DomainError('CANCELLED', 'the client disconnected')));
+        try {
+          await useCase.execute(admitted.value, sink, lease);
+        } catch (error) {
+          logger.error({ err: error }, 'job stream failed');
+        } finally {
+          sink.close();
+          lease.release();
+        }
+      },
+      async (error) => logger.error({ err: error }, 'job stream failed'),
+    );
+  });
+}

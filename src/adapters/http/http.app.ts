@@ -1,0 +1,68 @@
+import { Hono, type MiddlewareHandler } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { ExecutionUseCase } from '../../application/execution.use-case.js';
+import type { JobSlot } from '../../application/job-slot.js';
+import type { LoggerPort } from '../../application/ports/logger.port.js';
+import type { Secret } from '../../domain/secret.js';
+import { registerControlRoutes } from './control.routes.js';
+import { fail } from './error-response.js';
+import { registerExecuteRoute } from './execute.route.js';
+
+export interface HttpAppDeps {
+  useCase: ExecutionUseCase;
+  slot: JobSlot;
+  logger: LoggerPort;
+  /** Without one, the worker must listen on loopback only (checked at start). */
+  apiToken?: Secret;
+  version: string;
+  startedAt: number;
+  now: () => number;
+  maxBodyBytes: number;
+  heartbeatMs?: number;
+}
+
+// A Response (not a plain message) so that a malformed header is a 401 too, not hono's 400.
+const unauthorized = (): Response =>
+  Response.json({ error: { code: 'UNAUTHORIZED', message: 'a valid bearer token is required' } }, { status: 401 });
+
+export function createHttpApp(deps: HttpAppDeps): Hono {
+  const app = new Hono();
+  const guard = authGuard(deps.apiToken);
+  app.use('/execute', guard, jsonOnly(), bodyLimit({
+    maxSize: deps.maxBodyBytes,
+    onError: (c) => fail(c, 'PAYLOAD_TOO_LARGE', `the body is larger than ${deps.maxBodyBytes} bytes`),
+  }));
+  app.use('/cancel', guard);
+  registerExecuteRoute(app, deps);
+  registerControlRoutes(app, deps);
+  app.notFound((c) => fail(c, 'NOT_FOUND', 'no such route'));
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse();
+    deps.logger.error({ err: error }, 'request failed');
+    return fail(c, 'INTERNAL', 'internal error');
+  });
+  return app;
+}
+
+function authGuard(token: Secret | undefined): MiddlewareHandler {
+  if (!token) return async (_c, next) => next();
+  // hono compares hashes of both values in constant time.
+  return bearerAuth({
+    token: token.reveal(),
+    noAuthenticationHeader: { message: unauthorized },
+    invalidAuthenticationHeader: { message: unauthorized },
+    invalidToken: { message: unauthorized },
+  });
+}
+
+function jsonOnly(): MiddlewareHandler {
+  return async (c, next) => {
+    const type = c.req.header('content-type') ?? '';
+    if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
+      return fail(c, 'UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json');
+    }
+    return next();
+  };
+}

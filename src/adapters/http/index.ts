@@ -1,0 +1,1 @@
+export { createHttpApp, type HttpAppDeps } from './http.app.js';

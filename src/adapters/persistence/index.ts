@@ -1,0 +1,1 @@
+export { NoopPersistence } from './noop.persistence.js';

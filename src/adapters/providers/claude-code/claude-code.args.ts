@@ -1,0 +1,26 @@
+import type { ProviderOptions } from '../../../application/ports/provider.port.js';
+
+export const claudePermissionModes = ['default', 'acceptEdits', 'bypassPermissions', 'plan', 'dontAsk'] as const;
+
+export interface ClaudeArgsInput {
+  options: ProviderOptions;
+  defaultPermissionMode: string;
+  /** A new session gets an id chosen up front, so it is known even if the CLI dies early. */
+  session: { resume: string } | { create: string };
+}
+
+/**
+ * The CLI's argv. The prompt goes to stdin, never here. Single values use `--flag=value`
+ * so that a value starting with '-' cannot be read as another flag.
+ */
+export function claudeArgs({ options, defaultPermissionMode, session }: ClaudeArgsInput): string[] {
+  const args = ['-p', '--output-format', 'stream-json', '--verbose'];
+  args.push(`--permission-mode=${options.permissionMode ?? defaultPermissionMode}`);
+  args.push('resume' in session ? `--resume=${session.resume}` : `--session-id=${session.create}`);
+  if (options.model !== undefined) args.push(`--model=${options.model}`);
+  if (options.maxTurns !== undefined) args.push(`--max-turns=${options.maxTurns}`);
+  if (options.appendSystemPrompt !== undefined) args.push(`--append-system-prompt=${options.appendSystemPrompt}`);
+  if (options.allowedTools?.length) args.push(`--allowedTools=${options.allowedTools.join(',')}`);
+  if (options.disallowedTools?.length) args.push(`--disallowedTools=${options.disallowedTools.join(',')}`);
+  return args;
+}

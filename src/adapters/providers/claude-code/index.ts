@@ -1,0 +1,1 @@
+export { ClaudeCodeProvider, type ClaudeCodeConfig } from './claude-code.provider.js';

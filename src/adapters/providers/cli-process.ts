@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { descendantsOf, isAlive, signal } from './process-tree.js';
+
+export interface CliSpec {
+  command: string;
+  args: string[];
+  cwd: string;
+  /** The child's whole environment: nothing is inherited from the worker. */
+  env: Record<string, string>;
+  /** Written to stdin, which is then closed; without it stdin is /dev/null (some CLIs wait on an open pipe). */
+  stdin?: string;
+}
+
+export interface CliExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+const stderrTailLines = 20;
+// Claude Code and the others exit within ~150 ms of SIGTERM; past this they get SIGKILL.
+const killGraceMs = 400;
+
+/**
+ * A provider CLI running in its own process group: the one place children are spawned and
+ * killed. Stdout is read line by line with backpressure; stderr keeps only its tail.
+ */
+export class CliProcess {
+  readonly exit: Promise<CliExit>;
+  readonly #child: ChildProcess;
+  readonly #stderr: string[] = [];
+  #killing: Promise<void> | undefined;
+
+  private constructor(child: ChildProcess) {
+    this.#child = child;
+    this.exit = once(child, 'close').then(([code, sig]) => ({ code: code as number | null, signal: sig as NodeJS.Signals | null }));
+    child.stderr?.setEncoding('utf8');
+    createInterface({ input: child.stderr!, crlfDelay: Infinity }).on('line', (line) => {
+      this.#stderr.push(line);
+      if (this.#stderr.length > stderrTailLines) this.#stderr.shift();
+    });
+  }
+
+  static start(spec: CliSpec, abort: AbortSignal): CliProcess {
+    const child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: spec.env,
+      detached: true,
+      stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    const cli = new CliProcess(child);
+    child.on('error', () => {
+      // Surfaced through `exit` (close follows error); the message would name host paths.
+    });
+    if (spec.stdin !== undefined) {
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(spec.stdin);
+    }
+    const onAbort = (): void => void cli.kill();
+    abort.addEventListener('abort', onAbort, { once: true });
+    void cli.exit.then(() => abort.removeEventListener('abort', onAbort));
+    if (abort.aborted) onAbort();
+    return cli;
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** Stdout, one line at a time; a consumer that stops pulling pauses the child's output. */
+  lines(): AsyncIterable<string> {
+    return createInterface({ input: this.#child.stdout!, crlfDelay: Infinity });
+  }
+
+  stderrTail(): string {
+    return this.#stderr.join('\n');
+  }
+
+  /** Ends the CLI and everything it started: SIGTERM, then SIGKILL to what is left. */
+  kill(): Promise<void> {
+    this.#killing ??= this.#killTree();
+    return this.#killing;
+  }
+
+  /** After a normal exit: anything the CLI left running in its group goes too. */
+  reapGroup(): void {
+    if (this.#child.pid !== undefined) signal(-this.#child.pid, 'SIGKILL');
+  }
+
+  async #killTree(): Promise<void> {
+    const root = this.#child.pid;
+    if (root === undefined) return;
+    const tree = [root, ...descendantsOf(root)];
+    signal(-root, 'SIGTERM');
+    for (const pid of tree) signal(pid, 'SIGTERM');
+    const exited = await Promise.race([
+      this.exit.then(() => true),
+      new Promise<false>((resolve) => setTimeout(resolve, killGraceMs, false).unref()),
+    ]);
+    const stragglers = new Set([...tree, ...(exited ? [] : descendantsOf(root))]);
+    signal(-root, 'SIGKILL');
+    for (const pid of stragglers) if (isAlive(pid)) signal(pid, 'SIGKILL');
+    await this.exit;
+  }
+}

@@ -1,0 +1,1 @@
+export { NoopRepo } from './noop.repo.js';

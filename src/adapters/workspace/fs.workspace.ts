@@ -1,0 +1,53 @@
+import { lstat, mkdir, realpath } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { WorkspacePort } from '../../application/ports/workspace.port.js';
+import { DomainError } from '../../domain/errors.js';
+
+/**
+ * Workspaces below one root directory. The request schema already refuses `..` and absolute
+ * paths; what it cannot see are symlinks a previous job planted, so every existing component
+ * is resolved and must stay inside the root.
+ */
+export class FsWorkspace implements WorkspacePort {
+  constructor(
+    private readonly root: string,
+    /** Directory names under the root that belong to the worker (its state), never a workspace. */
+    private readonly reserved: readonly string[] = [],
+  ) {}
+
+  async prepare(name: string | undefined, jobId: string): Promise<string> {
+    await mkdir(this.root, { recursive: true });
+    const root = await realpath(this.root);
+    const path = name ?? join('jobs', jobId);
+    if (this.reserved.includes(path.split('/')[0] ?? '')) {
+      throw new DomainError('WORKSPACE_INVALID', `workspace ${name} is reserved`);
+    }
+    await this.#refuseEscapes(root, path);
+    const dir = join(root, path);
+    await mkdir(dir, { recursive: true });
+    const resolved = await realpath(dir);
+    if (!isInside(root, resolved)) throw escaped(name);
+    return resolved;
+  }
+
+  async #refuseEscapes(root: string, path: string): Promise<void> {
+    let current = root;
+    for (const part of path.split('/')) {
+      current = join(current, part);
+      const stat = await lstat(current).catch(() => undefined);
+      if (!stat) return;
+      if (stat.isSymbolicLink() && !isInside(root, await realpath(current).catch(() => '/'))) throw escaped(path);
+      if (!stat.isSymbolicLink() && !stat.isDirectory()) {
+        throw new DomainError('WORKSPACE_INVALID', `workspace ${path} is not a directory`);
+      }
+    }
+  }
+}
+
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
+}
+
+const escaped = (name: string | undefined): DomainError =>
+  new DomainError('WORKSPACE_INVALID', `workspace ${name ?? ''} leads outside the workspace directory`);

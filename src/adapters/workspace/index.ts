@@ -1,0 +1,1 @@
+export { FsWorkspace } from './fs.workspace.js';

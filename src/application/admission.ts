@@ -1,0 +1,55 @@
+import { DomainError, type ValidationIssue } from '../domain/errors.js';
+import { err, ok, type Result } from '../domain/result.js';
+import type { JobRequest } from './job-request.js';
+import type { ProviderOptionName } from './ports/provider.port.js';
+import type { ProviderRegistry } from './provider-registry.js';
+
+export interface AdmissionLimits {
+  maxJobMs: number;
+}
+
+/**
+ * What the request schema cannot know: which providers are registered, which options each
+ * honours, whether the worker holds credentials, and the worker's time limit.
+ */
+export function admitRequest(
+  request: JobRequest,
+  providers: ProviderRegistry,
+  limits: AdmissionLimits,
+): Result<JobRequest, DomainError> {
+  if (!providers.has(request.provider)) {
+    return err(invalid('codingAssistantProvider', `must be one of: ${providers.ids.join(', ')}`));
+  }
+  const provider = providers.get(request.provider);
+  const issues: ValidationIssue[] = [];
+  for (const [name, value] of Object.entries(request.options)) {
+    if (value !== undefined && !provider.capabilities.options.includes(name as ProviderOptionName)) {
+      issues.push({ path: `providerOptions.${name}`, message: `not supported by provider ${provider.id}` });
+    }
+  }
+  const mode = request.options.permissionMode;
+  if (mode !== undefined && !provider.capabilities.permissionModes.includes(mode)) {
+    issues.push({
+      path: 'providerOptions.permissionMode',
+      message: `provider ${provider.id} accepts: ${provider.capabilities.permissionModes.join(', ')}`,
+    });
+  }
+  if (request.timeoutMs !== undefined && request.timeoutMs > limits.maxJobMs) {
+    issues.push({ path: 'providerOptions.timeoutMs', message: `must be at most ${limits.maxJobMs}` });
+  }
+  if (issues.length > 0) {
+    return err(new DomainError('VALIDATION_FAILED', 'the request is invalid', { issues }));
+  }
+  if (!request.accessToken && !provider.hasOwnCredentials()) {
+    return err(
+      new DomainError('MISSING_CREDENTIALS', `provider ${provider.id} needs codingAssistantAccessToken`, {
+        issues: [{ path: 'codingAssistantAccessToken', message: 'required: this worker holds no credentials of its own' }],
+      }),
+    );
+  }
+  return ok(request);
+}
+
+function invalid(path: string, message: string): DomainError {
+  return new DomainError('VALIDATION_FAILED', 'the request is invalid', { issues: [{ path, message }] });
+}

@@ -1,0 +1,191 @@
+import { DomainError } from '../domain/errors.js';
+import type { Result } from '../domain/result.js';
+import { Job } from '../domain/job.js';
+import { apiVersion } from '../domain/job-event.js';
+import type { Redactor } from '../domain/redactor.js';
+import type { SessionSnapshot } from '../domain/session.js';
+import { admitRequest } from './admission.js';
+import type { JobRequest } from './job-request.js';
+import type { JobLease } from './job-slot.js';
+import { JobStream } from './job-stream.js';
+import type { ClockPort } from './ports/clock.port.js';
+import type { EventSinkPort } from './ports/event-sink.port.js';
+import type { LoggerPort } from './ports/logger.port.js';
+import type { PersistencePort } from './ports/persistence.port.js';
+import type { ProviderOutcome, ProviderPort } from './ports/provider.port.js';
+import type { RepoPort } from './ports/repo.port.js';
+import type { SessionStorePort } from './ports/session-store.port.js';
+import type { WorkspacePort } from './ports/workspace.port.js';
+import { ProviderRegistry } from './provider-registry.js';
+
+export interface ExecutionSettings {
+  workerId: string;
+  defaultJobMs: number;
+  maxJobMs: number;
+  /** How long the database may take to take the last events once the job has ended. */
+  flushTimeoutMs: number;
+}
+
+export interface ExecutionDeps {
+  providers: ProviderRegistry;
+  workspace: WorkspacePort;
+  repo: RepoPort;
+  sessions: SessionStorePort;
+  persistence: PersistencePort;
+  clock: ClockPort;
+  logger: LoggerPort;
+  redactor: Redactor;
+  settings: ExecutionSettings;
+}
+
+interface JobContext {
+  job: Job;
+  request: JobRequest;
+  provider: ProviderPort;
+  stream: JobStream;
+  signal: AbortSignal;
+}
+
+/** Runs one job: workspace, repository, session, assistant, then exactly one terminal event. */
+export class ExecutionUseCase {
+  constructor(private readonly deps: ExecutionDeps) {}
+
+  /** Checks what only the worker knows (providers, credentials, limits) before a stream starts. */
+  admit(request: JobRequest): Result<JobRequest, DomainError> {
+    return admitRequest(request, this.deps.providers, this.deps.settings);
+  }
+
+  async execute(request: JobRequest, sink: EventSinkPort, lease: JobLease): Promise<void> {
+    const { clock, settings } = this.deps;
+    const provider = this.deps.providers.get(request.provider);
+    const job = Job.accept(clock.newId(), provider.id, clock.now());
+    lease.describe({ jobId: job.id, provider: job.provider, startedAt: job.startedAt });
+    const secrets = [request.accessToken, request.github?.accessToken, request.database?.accessToken];
+    this.deps.redactor.add(...secrets.map((secret) => secret?.reveal()));
+    const recorder = this.deps.persistence.open(job.id, request.database);
+    const stream = new JobStream(job.id, sink, recorder, this.deps.redactor, clock);
+    const deadline = this.#deadline(request.timeoutMs ?? settings.defaultJobMs);
+    const signal = AbortSignal.any([lease.signal, deadline.signal]);
+    const context: JobContext = { job, request, provider, stream, signal };
+    this.deps.logger.info({ jobId: job.id, provider: provider.id }, 'job started');
+    try {
+      await stream.emit({ type: 'connected', provider: provider.id, workerId: settings.workerId, apiVersion });
+      job.moveTo('preparing');
+      const workdir = await this.#prepareWorkdir(context);
+      const resume = await this.#loadSession(context);
+      job.moveTo('running');
+      const outcome = await this.#runAssistant(context, workdir, resume);
+      job.moveTo('completed');
+      await stream.emit({ type: 'completed', ...outcome, durationMs: clock.now() - job.startedAt });
+    } catch (thrown) {
+      await this.#fail(context, signal.aborted ? signal.reason : thrown);
+    } finally {
+      deadline.clear();
+      await recorder.close(AbortSignal.timeout(settings.flushTimeoutMs));
+      this.deps.redactor.remove(...secrets.map((secret) => secret?.reveal()));
+      this.deps.logger.info(
+        { jobId: job.id, status: job.status, failure: job.snapshot().failure, durationMs: clock.now() - job.startedAt },
+        'job ended',
+      );
+    }
+  }
+
+  async #prepareWorkdir({ job, request, stream, signal }: JobContext): Promise<string> {
+    const workspace = await this.deps.workspace.prepare(request.workspace, job.id);
+    await stream.emit({ type: 'message', stage: 'workspace', text: 'workspace ready' });
+    if (!request.github) return workspace;
+    await stream.emit({ type: 'message', stage: 'repository', text: 'fetching the repository' });
+    const checkout = await this.deps.repo.prepare(
+      request.github,
+      workspace,
+      (progress) => void stream.emit({ type: 'github_pull_progress', ...progress }),
+      signal,
+    );
+    return checkout.directory;
+  }
+
+  async #loadSession({ request, provider, stream, signal }: JobContext): Promise<SessionSnapshot | undefined> {
+    if (!request.resumeSessionId) return undefined;
+    const snapshot = await this.deps.sessions.load(request.resumeSessionId, signal);
+    if (!snapshot || snapshot.session.provider !== provider.id) {
+      throw new DomainError('SESSION_NOT_FOUND', `no ${provider.id} session ${request.resumeSessionId} to resume`);
+    }
+    await stream.emit({ type: 'message', stage: 'session', text: `resuming session ${request.resumeSessionId}` });
+    return snapshot;
+  }
+
+  async #runAssistant(
+    { job, request, provider, stream, signal }: JobContext,
+    workdir: string,
+    resume: SessionSnapshot | undefined,
+  ): Promise<ProviderOutcome> {
+    await stream.emit({ type: 'message', stage: 'provider', text: `starting ${provider.id}` });
+    let sessionId: string | null = resume?.session.providerSessionId ?? null;
+    let outcome: ProviderOutcome | undefined;
+    const run = provider.run(
+      {
+        jobId: job.id,
+        prompt: request.userRequest,
+        workdir,
+        accessToken: request.accessToken,
+        options: request.options,
+        resume,
+        saveSession: (providerSessionId, artifacts) =>
+          this.#saveSession(provider.id, providerSessionId, artifacts, resume),
+      },
+      signal,
+    );
+    for await (const event of run) {
+      switch (event.type) {
+        case 'item':
+          if (event.item.kind === 'session') sessionId = event.item.sessionId;
+          await stream.emit({
+            type: 'assistant_message',
+            sessionId,
+            item: event.item,
+            ...(request.includeRaw && event.raw !== undefined ? { raw: event.raw } : {}),
+          });
+          break;
+        case 'notice':
+          await stream.emit({ type: 'message', stage: 'provider', text: event.text });
+          break;
+        case 'finished':
+          outcome = event.outcome;
+          break;
+      }
+    }
+    if (!outcome) throw new DomainError('PROVIDER_FAILED', `${provider.id} ended without a result`);
+    return outcome;
+  }
+
+  async #saveSession(
+    provider: string,
+    providerSessionId: string,
+    artifacts: SessionSnapshot['artifacts'],
+    resumed: SessionSnapshot | undefined,
+  ): Promise<void> {
+    const session = { provider, providerSessionId, ...(resumed?.session.branch ? { branch: resumed.session.branch } : {}) };
+    try {
+      // Saving must outlive a cancelled job: the transcript is what lets the client resume it.
+      await this.deps.sessions.save({ session, artifacts, savedAt: this.deps.clock.now() }, AbortSignal.timeout(10_000));
+    } catch (error) {
+      this.deps.logger.warn({ providerSessionId, error: DomainError.from(error).code }, 'session not saved');
+    }
+  }
+
+  async #fail({ job, stream }: JobContext, thrown: unknown): Promise<void> {
+    const error = DomainError.from(thrown);
+    if (error.code === 'INTERNAL') this.deps.logger.error({ jobId: job.id, err: thrown }, 'job failed unexpectedly');
+    job.fail(error.code);
+    await stream.emit({ type: 'error', code: error.code, message: error.message, retryable: error.retryable });
+  }
+
+  #deadline(ms: number): { signal: AbortSignal; clear(): void } {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new DomainError('TIMEOUT', `the job ran longer than ${ms} ms`)),
+      ms,
+    );
+    return { signal: controller.signal, clear: () => clearTimeout(timer) };
+  }
+}

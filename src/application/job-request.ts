@@ -1,0 +1,18 @@
+import type { Secret } from '../domain/secret.js';
+import type { PersistenceTarget } from './ports/persistence.port.js';
+import type { ProviderOptions } from './ports/provider.port.js';
+import type { RepoSpec } from './ports/repo.port.js';
+
+/** A validated /execute request, with every credential wrapped as a Secret. */
+export interface JobRequest {
+  userRequest: string;
+  provider: string;
+  accessToken?: Secret;
+  resumeSessionId?: string;
+  workspace?: string;
+  github?: RepoSpec;
+  database?: PersistenceTarget;
+  options: ProviderOptions;
+  timeoutMs?: number;
+  includeRaw: boolean;
+}

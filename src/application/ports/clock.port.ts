@@ -1,0 +1,5 @@
+/** Time and identity, so the use case stays deterministic under test. */
+export interface ClockPort {
+  now(): number;
+  newId(): string;
+}

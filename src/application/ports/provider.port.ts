@@ -1,0 +1,62 @@
+import type { AgentItem, Usage } from '../../domain/agent-item.js';
+import type { Secret } from '../../domain/secret.js';
+import type { SessionArtifact, SessionSnapshot } from '../../domain/session.js';
+
+export interface ProviderOptions {
+  model?: string;
+  maxTurns?: number;
+  permissionMode?: string;
+  allowedTools?: string[];
+  disallowedTools?: string[];
+  appendSystemPrompt?: string;
+}
+
+export type ProviderOptionName = keyof ProviderOptions;
+
+export interface ProviderCapabilities {
+  /** providerOptions this provider honours; any other one is refused, never ignored. */
+  options: readonly ProviderOptionName[];
+  /** permissionMode values the CLI accepts. */
+  permissionModes: readonly string[];
+  resume: boolean;
+}
+
+export interface ProviderRun {
+  jobId: string;
+  prompt: string;
+  workdir: string;
+  /** The client's credential; absent when the provider has credentials of its own. */
+  accessToken?: Secret;
+  options: ProviderOptions;
+  /** The earlier session to continue, with the transcript files it was saved with. */
+  resume?: SessionSnapshot;
+  /** Called once the run is over (also after a failure) with the transcript to keep. */
+  saveSession(providerSessionId: string, artifacts: SessionArtifact[]): Promise<void>;
+}
+
+export interface ProviderOutcome {
+  sessionId: string | null;
+  result: string;
+  numTurns: number;
+  usage: Usage;
+}
+
+export type ProviderEvent =
+  | { type: 'item'; item: AgentItem; raw?: unknown }
+  /** Something the client should know that is not the assistant's own output, e.g. an API retry. */
+  | { type: 'notice'; text: string }
+  | { type: 'finished'; outcome: ProviderOutcome };
+
+/** Runs one coding assistant turn in a workspace and reports what it does. */
+export interface ProviderPort {
+  readonly id: string;
+  readonly capabilities: ProviderCapabilities;
+  /** Whether the worker holds credentials for this provider, so a request may omit one. */
+  hasOwnCredentials(): boolean;
+  /**
+   * Yields the assistant's items as they happen and ends with `finished`; throws DomainError
+   * (PROVIDER_FAILED, PROVIDER_ERROR, SESSION_NOT_FOUND, or the signal's reason) otherwise.
+   * Stops reading the assistant's output while the consumer is not pulling.
+   */
+  run(run: ProviderRun, signal: AbortSignal): AsyncIterable<ProviderEvent>;
+}

@@ -1,0 +1,25 @@
+import { DomainError } from '../domain/errors.js';
+import type { ProviderPort } from './ports/provider.port.js';
+
+/** The providers this worker can run, by id. */
+export class ProviderRegistry {
+  readonly #providers: ReadonlyMap<string, ProviderPort>;
+
+  constructor(providers: readonly ProviderPort[]) {
+    this.#providers = new Map(providers.map((provider) => [provider.id, provider]));
+  }
+
+  get ids(): string[] {
+    return [...this.#providers.keys()];
+  }
+
+  has(id: string): boolean {
+    return this.#providers.has(id);
+  }
+
+  get(id: string): ProviderPort {
+    const provider = this.#providers.get(id);
+    if (!provider) throw new DomainError('VALIDATION_FAILED', `unknown provider ${id}`);
+    return provider;
+  }
+}

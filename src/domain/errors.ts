@@ -1,0 +1,57 @@
+/** Stable error codes: clients switch on these, so never rename one. */
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'UNAUTHORIZED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'WORKER_BUSY'
+  | 'NOT_FOUND'
+  | 'NO_RUNNING_JOB'
+  | 'MISSING_CREDENTIALS'
+  | 'WORKSPACE_INVALID'
+  | 'SESSION_NOT_FOUND'
+  | 'PROVIDER_FAILED'
+  | 'PROVIDER_ERROR'
+  | 'TIMEOUT'
+  | 'CANCELLED'
+  | 'WORKER_SHUTDOWN'
+  | 'INTERNAL';
+
+const retryableCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'WORKER_BUSY',
+  'PROVIDER_ERROR',
+  'TIMEOUT',
+  'WORKER_SHUTDOWN',
+  'INTERNAL',
+]);
+
+/** Which field of a request is wrong, and why. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/** The one error type adapters throw; its message is safe to show a client. */
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(code: ErrorCode, message: string, options?: { retryable?: boolean; issues?: ValidationIssue[] }) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.retryable = options?.retryable ?? retryableCodes.has(code);
+    this.issues = options?.issues ?? [];
+  }
+
+  static is(value: unknown, code?: ErrorCode): value is DomainError {
+    return value instanceof DomainError && (code === undefined || value.code === code);
+  }
+
+  /** Anything thrown becomes a DomainError; an unknown error's message is not trusted. */
+  static from(value: unknown): DomainError {
+    if (value instanceof DomainError) return value;
+    return new DomainError('INTERNAL', 'internal error');
+  }
+}

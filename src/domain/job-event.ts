@@ -1,0 +1,42 @@
+import type { AgentItem, Usage } from './agent-item.js';
+import type { ErrorCode } from './errors.js';
+
+export const apiVersion = '1';
+
+export type JobStage = 'workspace' | 'repository' | 'session' | 'provider' | 'publish';
+
+/** The body of each event, without the envelope every event shares. */
+export type JobEventBody =
+  | { type: 'connected'; provider: string; workerId: string; apiVersion: string }
+  | { type: 'message'; stage: JobStage; text: string }
+  | {
+      type: 'github_pull_progress';
+      stage: 'clone' | 'fetch' | 'checkout';
+      percent: number;
+      processed: number;
+      total: number;
+    }
+  | { type: 'assistant_message'; sessionId: string | null; item: AgentItem; raw?: unknown }
+  | {
+      type: 'completed';
+      sessionId: string | null;
+      result: string;
+      durationMs: number;
+      numTurns: number;
+      usage: Usage;
+    }
+  | { type: 'error'; code: ErrorCode; message: string; retryable: boolean };
+
+export interface JobEventEnvelope {
+  seq: number;
+  jobId: string;
+  timestamp: string;
+}
+
+/** One Server-Sent Event of a job's stream: the API contract, version 1. */
+export type JobEvent = JobEventBody & JobEventEnvelope;
+
+export type JobEventType = JobEvent['type'];
+
+export const isTerminal = (event: Pick<JobEvent, 'type'>): boolean =>
+  event.type === 'completed' || event.type === 'error';

@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as v from 'valibot';
+import { Secret } from '../domain/secret.js';
+
+const flag = (fallback: boolean) =>
+  v.pipe(
+    v.optional(v.picklist(['true', 'false', '1', '0']), fallback ? 'true' : 'false'),
+    v.transform((s) => s === 'true' || s === '1'),
+  );
+
+const integer = (fallback: number, min: number, max: number) =>
+  v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.transform(Number),
+    v.integer('must be an integer'),
+    v.minValue(min),
+    v.maxValue(max),
+  );
+
+const optionalText = v.optional(v.pipe(v.string(), v.trim(), v.transform((s) => (s === '' ? undefined : s))));
+
+// hono's bearer auth matches tokens against RFC 6750's token68 characters.
+const apiTokenShape = /^[A-Za-z0-9._~+/-]{16,}=*$/;
+
+/** Every variable the worker reads; valibot refuses a bad value at start, not mid-job. */
+const envSchema = v.object({
+  PORT: integer(5000, 0, 65535),
+  HOST: optionalText,
+  WORKER_API_TOKEN: optionalText,
+  WORKER_API_TOKEN_FILE: optionalText,
+  WORKER_ID: optionalText,
+  WORKSPACE_DIR: optionalText,
+  STATE_DIR: optionalText,
+  EXIT_AFTER_JOB: flag(true),
+  DEFAULT_JOB_MS: integer(30 * 60_000, 1000, 7 * 24 * 3_600_000),
+  MAX_JOB_MS: integer(4 * 3_600_000, 1000, 7 * 24 * 3_600_000),
+  SHUTDOWN_GRACE_MS: integer(10_000, 100, 600_000),
+  DB_FLUSH_TIMEOUT_MS: integer(10_000, 0, 600_000),
+  LOG_LEVEL: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+  CLAUDE_CODE_PATH: optionalText,
+  ANTHROPIC_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
+  CLAUDE_CODE_CREDENTIALS_JSON: optionalText,
+  CLAUDE_CODE_CREDENTIALS_SECRET: optionalText,
+  CLAUDE_CODE_MAX_RETRIES: integer(3, 0, 15),
+  CLAUDE_PERMISSION_MODE: v.optional(v.picklist(['default', 'acceptEdits', 'bypassPermissions', 'plan', 'dontAsk']), 'acceptEdits'),
+  CLAUDE_SANDBOX: flag(false),
+  PATH: v.optional(v.string(), '/usr/local/bin:/usr/bin:/bin'),
+  LANG: v.optional(v.string(), 'C.UTF-8'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  apiToken?: Secret;
+  workerId: string;
+  workspaceDir: string;
+  stateDir: string;
+  exitAfterJob: boolean;
+  defaultJobMs: number;
+  maxJobMs: number;
+  shutdownGraceMs: number;
+  flushTimeoutMs: number;
+  logLevel: string;
+  claude: {
+    executable: string;
+    baseUrl?: string;
+    credentialsJson?: Secret;
+    maxRetries: number;
+    defaultPermissionMode: string;
+    sandbox: boolean;
+  };
+  path: string;
+  lang: string;
+  version: string;
+}
+
+export class ConfigError extends Error {}
+
+const loopback = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** The environment as Config; the only reader of process.env. */
+export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; version: string; claudeExecutable: string }): Config {
+  const parsed = v.safeParse(envSchema, env);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    throw new ConfigError(`${v.getDotPath(issue) ?? 'environment'}: ${issue.message}`);
+  }
+  const e = parsed.output;
+  const apiToken = readSecret(e.WORKER_API_TOKEN, e.WORKER_API_TOKEN_FILE, 'WORKER_API_TOKEN');
+  if (apiToken && !apiTokenShape.test(apiToken.reveal())) {
+    throw new ConfigError('WORKER_API_TOKEN: must be at least 16 characters of A-Z a-z 0-9 . _ ~ + / -');
+  }
+  const host = e.HOST ?? (apiToken ? '0.0.0.0' : '127.0.0.1');
+  if (!apiToken && !loopback.has(host)) {
+    throw new ConfigError(`HOST ${host}: refusing to listen beyond loopback without WORKER_API_TOKEN`);
+  }
+  const workspaceDir = resolve(context.cwd, e.WORKSPACE_DIR ?? '.workspaces');
+  if (e.DEFAULT_JOB_MS > e.MAX_JOB_MS) throw new ConfigError('DEFAULT_JOB_MS: must not exceed MAX_JOB_MS');
+  return {
+    port: e.PORT,
+    host,
+    apiToken,
+    workerId: e.WORKER_ID ?? hostname(),
+    workspaceDir,
+    stateDir: resolve(context.cwd, e.STATE_DIR ?? join(workspaceDir, '.unified-worker')),
+    exitAfterJob: e.EXIT_AFTER_JOB,
+    defaultJobMs: e.DEFAULT_JOB_MS,
+    maxJobMs: e.MAX_JOB_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    flushTimeoutMs: e.DB_FLUSH_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+    claude: {
+      executable: e.CLAUDE_CODE_PATH ?? context.claudeExecutable,
+      baseUrl: e.ANTHROPIC_BASE_URL,
+      credentialsJson: readSecret(e.CLAUDE_CODE_CREDENTIALS_JSON, e.CLAUDE_CODE_CREDENTIALS_SECRET, 'CLAUDE_CODE_CREDENTIALS'),
+      maxRetries: e.CLAUDE_CODE_MAX_RETRIES,
+      defaultPermissionMode: e.CLAUDE_PERMISSION_MODE,
+      sandbox: e.CLAUDE_SANDBOX,
+    },
+    path: e.PATH,
+    lang: e.LANG,
+    version: context.version,
+  };
+}
+
+/** A secret given inline or as the path of a file (a Docker secret); never both. */
+function readSecret(inline: string | undefined, file: string | undefined, name: string): Secret | undefined {
+  if (inline && file) throw new ConfigError(`${name}: set the value or the file, not both`);
+  if (inline) return new Secret(inline);
+  if (!file) return undefined;
+  try {
+    const value = readFileSync(file, 'utf8').trim();
+    if (!value) throw new ConfigError(`${name}: the file ${file} is empty`);
+    return new Secret(value);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`${name}: cannot read ${file}`);
+  }
+}

@@ -1,0 +1,86 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import { Container, ContainerModule } from 'inversify';
+import { ExecutionUseCase } from '../application/execution.use-case.js';
+import { JobSlot } from '../application/job-slot.js';
+import type { ClockPort } from '../application/ports/clock.port.js';
+import type { LoggerPort } from '../application/ports/logger.port.js';
+import type { PersistencePort } from '../application/ports/persistence.port.js';
+import type { RepoPort } from '../application/ports/repo.port.js';
+import type { SessionStorePort } from '../application/ports/session-store.port.js';
+import type { WorkspacePort } from '../application/ports/workspace.port.js';
+import { ProviderRegistry } from '../application/provider-registry.js';
+import { Redactor } from '../domain/redactor.js';
+import { createHttpApp } from '../adapters/http/index.js';
+import { NoopPersistence } from '../adapters/persistence/index.js';
+import { ClaudeCodeProvider } from '../adapters/providers/claude-code/index.js';
+import { NoopRepo } from '../adapters/repo/index.js';
+import { FileSessionStore } from '../adapters/sessions/index.js';
+import { SystemClock } from '../adapters/system/index.js';
+import { FsWorkspace } from '../adapters/workspace/index.js';
+import type { Config } from './config.js';
+import { Tokens } from './tokens.js';
+
+/** Adapters chosen for this worker; the only place that names concrete classes. */
+const adapters = new ContainerModule(({ bind }) => {
+  bind<ClockPort>(Tokens.Clock).toConstantValue(new SystemClock());
+  bind<ProviderRegistry>(Tokens.Providers).toResolvedValue(
+    (config: Config) =>
+      new ProviderRegistry([
+        new ClaudeCodeProvider({
+          ...config.claude,
+          homesDir: join(config.stateDir, 'homes'),
+          path: config.path,
+          lang: config.lang,
+        }),
+      ]),
+    [Tokens.Config],
+  );
+  bind<WorkspacePort>(Tokens.Workspace).toResolvedValue((config: Config) => new FsWorkspace(config.workspaceDir), [Tokens.Config]);
+  bind<SessionStorePort>(Tokens.Sessions).toResolvedValue(
+    (config: Config) => new FileSessionStore(join(config.stateDir, 'sessions')),
+    [Tokens.Config],
+  );
+  bind<RepoPort>(Tokens.Repo).toConstantValue(new NoopRepo());
+  bind<PersistencePort>(Tokens.Persistence).toConstantValue(new NoopPersistence());
+});
+
+const application = new ContainerModule(({ bind }) => {
+  bind<JobSlot>(Tokens.JobSlot).toResolvedValue((config: Config) => new JobSlot({ singleUse: config.exitAfterJob }), [Tokens.Config]);
+  bind<ExecutionUseCase>(Tokens.ExecutionUseCase).toResolvedValue(
+    (config: Config, providers: ProviderRegistry, workspace: WorkspacePort, repo: RepoPort, sessions: SessionStorePort,
+      persistence: PersistencePort, clock: ClockPort, logger: LoggerPort, redactor: Redactor) =>
+      new ExecutionUseCase({
+        providers, workspace, repo, sessions, persistence, clock, logger, redactor,
+        settings: {
+          workerId: config.workerId,
+          defaultJobMs: config.defaultJobMs,
+          maxJobMs: config.maxJobMs,
+          flushTimeoutMs: config.flushTimeoutMs,
+        },
+      }),
+    [Tokens.Config, Tokens.Providers, Tokens.Workspace, Tokens.Repo, Tokens.Sessions, Tokens.Persistence, Tokens.Clock, Tokens.Logger, Tokens.Redactor],
+  );
+  bind<Hono>(Tokens.HttpApp).toResolvedValue(
+    (config: Config, useCase: ExecutionUseCase, slot: JobSlot, logger: LoggerPort, clock: ClockPort) =>
+      createHttpApp({
+        useCase, slot, logger,
+        apiToken: config.apiToken,
+        version: config.version,
+        startedAt: clock.now(),
+        now: () => clock.now(),
+        maxBodyBytes: 1024 * 1024,
+      }),
+    [Tokens.Config, Tokens.ExecutionUseCase, Tokens.JobSlot, Tokens.Logger, Tokens.Clock],
+  );
+});
+
+export function createContainer(config: Config, logger: LoggerPort, redactor: Redactor): Container {
+  const container = new Container({ defaultScope: 'Singleton' });
+  container.bind<Config>(Tokens.Config).toConstantValue(config);
+  container.bind<LoggerPort>(Tokens.Logger).toConstantValue(logger);
+  container.bind<Redactor>(Tokens.Redactor).toConstantValue(redactor);
+  container.load(adapters, application);
+  return container;
+}

@@ -1,0 +1,101 @@
+import type { ExecutionDeps } from '../../src/application/execution.use-case.js';
+import type { JobRequest } from '../../src/application/job-request.js';
+import type { EventSinkPort } from '../../src/application/ports/event-sink.port.js';
+import type { JobRecorder, PersistencePort } from '../../src/application/ports/persistence.port.js';
+import type { ProviderEvent, ProviderPort, ProviderRun } from '../../src/application/ports/provider.port.js';
+import type { SessionStorePort } from '../../src/application/ports/session-store.port.js';
+import { ProviderRegistry } from '../../src/application/provider-registry.js';
+import type { JobEvent } from '../../src/domain/job-event.js';
+import { Redactor } from '../../src/domain/redactor.js';
+import type { SessionSnapshot } from '../../src/domain/session.js';
+
+/** A provider that plays a script; `step` may wait on the signal to act like a slow CLI. */
+export class ScriptedProvider implements ProviderPort {
+  readonly id = 'scripted';
+  readonly capabilities = { options: ['model', 'maxTurns'] as const, permissionModes: [], resume: true };
+  readonly runs: ProviderRun[] = [];
+
+  constructor(
+    private readonly script: (run: ProviderRun, signal: AbortSignal) => AsyncIterable<ProviderEvent>,
+    private readonly ownCredentials = false,
+  ) {}
+
+  hasOwnCredentials(): boolean {
+    return this.ownCredentials;
+  }
+
+  async *run(run: ProviderRun, signal: AbortSignal): AsyncGenerator<ProviderEvent> {
+    this.runs.push(run);
+    try {
+      yield* this.script(run, signal);
+    } finally {
+      await run.saveSession(`session-of-${run.jobId}`, [{ name: 'transcript', content: run.prompt }]);
+    }
+  }
+}
+
+export class MemorySessionStore implements SessionStorePort {
+  readonly saved = new Map<string, SessionSnapshot>();
+
+  async save(snapshot: SessionSnapshot): Promise<void> {
+    this.saved.set(snapshot.session.providerSessionId, snapshot);
+  }
+
+  async load(id: string): Promise<SessionSnapshot | undefined> {
+    return this.saved.get(id);
+  }
+}
+
+export class MemoryPersistence implements PersistencePort {
+  readonly events: JobEvent[] = [];
+
+  open(): JobRecorder {
+    return {
+      record: (event) => void this.events.push(event),
+      close: async () => ({ stored: this.events.length, dropped: 0 }),
+    };
+  }
+}
+
+export class CollectingSink implements EventSinkPort {
+  readonly events: JobEvent[] = [];
+
+  async send(event: JobEvent): Promise<void> {
+    this.events.push(event);
+  }
+
+  types(): string[] {
+    return this.events.map((event) => event.type);
+  }
+}
+
+export const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export function inMemoryDeps(provider: ProviderPort, overrides: Partial<ExecutionDeps> = {}): ExecutionDeps {
+  let id = 0;
+  let time = 1_000_000;
+  return {
+    providers: new ProviderRegistry([provider]),
+    workspace: { prepare: async (name, jobId) => `/workspaces/${name ?? jobId}` },
+    repo: { prepare: async (_spec, workspace) => ({ directory: `${workspace}/repo` }) },
+    sessions: new MemorySessionStore(),
+    persistence: new MemoryPersistence(),
+    clock: { now: () => (time += 5), newId: () => `job-${++id}` },
+    logger: silentLogger,
+    redactor: new Redactor(),
+    settings: { workerId: 'worker-test', defaultJobMs: 60_000, maxJobMs: 120_000, flushTimeoutMs: 1000 },
+    ...overrides,
+  };
+}
+
+export function jobRequest(overrides: Partial<JobRequest> = {}): JobRequest {
+  return { userRequest: 'Create hello.ts', provider: 'scripted', options: {}, includeRaw: false, ...overrides };
+}
+
+/** Resolves when the signal aborts; how a scripted provider waits like a CLI that is still working. */
+export function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

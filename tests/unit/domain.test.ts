@@ -1,0 +1,66 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { DomainError } from '../../src/domain/errors.js';
+import { Job } from '../../src/domain/job.js';
+import { Redactor } from '../../src/domain/redactor.js';
+import { Secret } from '../../src/domain/secret.js';
+
+describe('Job', () => {
+  it('moves accepted -> preparing -> running -> completed and then nowhere', () => {
+    const job = Job.accept('j', 'claude-code', 0);
+    expect(job.moveTo('preparing').ok).toBe(true);
+    expect(job.moveTo('running').ok).toBe(true);
+    expect(job.moveTo('completed').ok).toBe(true);
+    expect(job.isFinished).toBe(true);
+    expect(job.fail('CANCELLED').ok).toBe(false);
+  });
+
+  it('refuses to skip a stage', () => {
+    const job = Job.accept('j', 'claude-code', 0);
+    const result = job.moveTo('completed');
+    expect(result).toEqual({ ok: false, error: 'a accepted job cannot become completed' });
+    expect(job.status).toBe('accepted');
+  });
+
+  it('can fail from any unfinished state, once', () => {
+    const job = Job.accept('j', 'claude-code', 0);
+    job.moveTo('preparing');
+    expect(job.fail('TIMEOUT').ok).toBe(true);
+    expect(job.snapshot().failure).toBe('TIMEOUT');
+    expect(job.fail('CANCELLED').ok).toBe(false);
+  });
+});
+
+describe('Secret', () => {
+  it('prints as [secret] through every usual path', () => {
+    const secret = new Secret('sk-ant-real');
+    expect(String(secret)).toBe('[secret]');
+    expect(JSON.stringify({ secret })).toBe('{"secret":"[secret]"}');
+    expect(inspect({ secret })).not.toContain('sk-ant-real');
+    expect(secret.reveal()).toBe('sk-ant-real');
+  });
+});
+
+describe('Redactor', () => {
+  it('masks values in text and nested data, keys included', () => {
+    const redactor = new Redactor().add('secret-value-1', undefined);
+    expect(redactor.text('a secret-value-1 b secret-value-1')).toBe('a [REDACTED] b [REDACTED]');
+    expect(redactor.deep({ list: ['x secret-value-1'], 'secret-value-1': 1, n: 2 })).toEqual({
+      list: ['x [REDACTED]'],
+      '[REDACTED]': 1,
+      n: 2,
+    });
+  });
+
+  it('ignores values too short to be credentials', () => {
+    expect(new Redactor().add('abc').size).toBe(0);
+  });
+});
+
+describe('DomainError', () => {
+  it('keeps its code and hides the message of anything else', () => {
+    expect(DomainError.from(new DomainError('TIMEOUT', 'slow')).code).toBe('TIMEOUT');
+    expect(DomainError.from(new Error('/etc/passwd')).message).toBe('internal error');
+    expect(new DomainError('PROVIDER_ERROR', 'x', { retryable: false }).retryable).toBe(false);
+  });
+});

@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { ExecutionUseCase } from '../../src/application/execution.use-case.js';
+import { JobSlot } from '../../src/application/job-slot.js';
+import type { ProviderEvent } from '../../src/application/ports/provider.port.js';
+import { DomainError } from '../../src/domain/errors.js';
+import { Secret } from '../../src/domain/secret.js';
+import {
+  aborted,
+  CollectingSink,
+  inMemoryDeps,
+  jobRequest,
+  MemoryPersistence,
+  MemorySessionStore,
+  ScriptedProvider,
+} from '../support/in-memory.js';
+
+const finished: ProviderEvent = {
+  type: 'finished',
+  outcome: { sessionId: 's-1', result: 'done', numTurns: 1, usage: { inputTokens: 10, outputTokens: 2 } },
+};
+
+async function* textTurn(text: string): AsyncGenerator<ProviderEvent> {
+  yield { type: 'item', item: { kind: 'session', sessionId: 's-1', model: 'm' }, raw: { native: true } };
+  yield { type: 'item', item: { kind: 'text', text } };
+  yield finished;
+}
+
+async function run(provider: ScriptedProvider, request = jobRequest(), deps = inMemoryDeps(provider)) {
+  const useCase = new ExecutionUseCase(deps);
+  const sink = new CollectingSink();
+  const lease = new JobSlot().tryAcquire()!;
+  await useCase.execute(request, sink, lease);
+  return { sink, deps };
+}
+
+describe('ExecutionUseCase', () => {
+  it('streams connected, the stages, the assistant items and one completed event, numbered from 0', async () => {
+    const { sink } = await run(new ScriptedProvider(() => textTurn('hello')));
+    expect(sink.types()).toEqual(['connected', 'message', 'message', 'assistant_message', 'assistant_message', 'completed']);
+    expect(sink.events.map((event) => event.seq)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(sink.events[0]).toMatchObject({ type: 'connected', provider: 'scripted', workerId: 'worker-test', apiVersion: '1' });
+    expect(sink.events[4]).toMatchObject({ type: 'assistant_message', sessionId: 's-1', item: { kind: 'text', text: 'hello' } });
+    expect(sink.events.at(-1)).toMatchObject({ type: 'completed', sessionId: 's-1', result: 'done', numTurns: 1 });
+    expect(new Set(sink.events.map((event) => event.jobId)).size).toBe(1);
+  });
+
+  it('passes the provider its own JSON only when includeRaw is asked for', async () => {
+    const plain = await run(new ScriptedProvider(() => textTurn('x')));
+    expect(plain.sink.events.some((event) => 'raw' in event)).toBe(false);
+    const raw = await run(new ScriptedProvider(() => textTurn('x')), jobRequest({ includeRaw: true }));
+    expect(raw.sink.events[3]).toMatchObject({ raw: { native: true } });
+  });
+
+  it('ends with an error event carrying the code when the provider fails', async () => {
+    const provider = new ScriptedProvider(async function* () {
+      yield { type: 'item', item: { kind: 'text', text: 'partial' } };
+      throw new DomainError('PROVIDER_ERROR', 'the model API answered 529');
+    });
+    const { sink } = await run(provider);
+    expect(sink.events.at(-1)).toMatchObject({ type: 'error', code: 'PROVIDER_ERROR', retryable: true });
+    expect(sink.types().filter((type) => type === 'completed' || type === 'error')).toHaveLength(1);
+  });
+
+  it('reports PROVIDER_FAILED when the provider stops without a result', async () => {
+    const { sink } = await run(new ScriptedProvider(async function* () {}));
+    expect(sink.events.at(-1)).toMatchObject({ type: 'error', code: 'PROVIDER_FAILED' });
+  });
+
+  it('never forwards the message of an unexpected error', async () => {
+    const provider = new ScriptedProvider(async function* () {
+      throw new Error('ENOENT /home/secret/path');
+    });
+    const { sink } = await run(provider);
+    expect(sink.events.at(-1)).toMatchObject({ type: 'error', code: 'INTERNAL', message: 'internal error' });
+  });
+
+  it('ends CANCELLED when the lease is aborted, whatever the provider throws then', async () => {
+    const provider = new ScriptedProvider(async function* (_run, signal) {
+      yield { type: 'item', item: { kind: 'text', text: 'working' } };
+      await aborted(signal);
+      throw new Error('killed');
+    });
+    const deps = inMemoryDeps(provider);
+    const useCase = new ExecutionUseCase(deps);
+    const sink = new CollectingSink();
+    const lease = new JobSlot().tryAcquire()!;
+    const done = useCase.execute(jobRequest(), sink, lease);
+    await waitFor(() => sink.events.some((event) => event.type === 'assistant_message'));
+    lease.abort(new DomainError('CANCELLED', 'the client disconnected'));
+    await done;
+    expect(sink.events.at(-1)).toMatchObject({ type: 'error', code: 'CANCELLED', retryable: false });
+  });
+
+  it('ends TIMEOUT when the job outlives its timeoutMs', async () => {
+    const provider = new ScriptedProvider(async function* (_run, signal) {
+      await aborted(signal);
+      throw signal.reason;
+    });
+    const { sink } = await run(provider, jobRequest({ timeoutMs: 20 }));
+    expect(sink.events.at(-1)).toMatchObject({ type: 'error', code: 'TIMEOUT' });
+  });
+
+  it('masks every credential of the request wherever it shows up in events', async () => {
+    const token = 'sk-ant-api-very-secret-value';
+    const dbToken = 'db-token-very-secret';
+    const provider = new ScriptedProvider(async function* () {
+      yield { type: 'item', item: { kind: 'tool_result', id: 't1', ok: true, output: `ANTHROPIC_API_KEY=${token} DB=${dbToken}` } };
+      yield finished;
+    });
+    const persistence = new MemoryPersistence();
+    const { sink } = await run(
+      provider,
+      jobRequest({ accessToken: new Secret(token), database: { sessionId: 'db-1', accessToken: new Secret(dbToken) } }),
+      inMemoryDeps(provider, { persistence }),
+    );
+    const text = JSON.stringify(sink.events) + JSON.stringify(persistence.events);
+    expect(text).not.toContain(token);
+    expect(text).not.toContain(dbToken);
+    expect(text).toContain('[REDACTED]');
+  });
+
+  it('records every event it streams, in order', async () => {
+    const persistence = new MemoryPersistence();
+    const provider = new ScriptedProvider(() => textTurn('x'));
+    const { sink } = await run(provider, jobRequest(), inMemoryDeps(provider, { persistence }));
+    expect(persistence.events).toEqual(sink.events);
+  });
+
+  it('saves the session at the end and hands it back to a resumed job', async () => {
+    const sessions = new MemorySessionStore();
+    const provider = new ScriptedProvider(() => textTurn('x'));
+    const deps = inMemoryDeps(provider, { sessions });
+    await run(provider, jobRequest({ userRequest: 'first' }), deps);
+    expect([...sessions.saved.keys()]).toEqual(['session-of-job-1']);
+    const { sink } = await run(provider, jobRequest({ resumeSessionId: 'session-of-job-1' }), deps);
+    expect(provider.runs[1]?.resume?.artifacts).toEqual([{ name: 'transcript', content: 'first' }]);
+    expect(sink.events.at(-1)?.type).toBe('completed');
+  });
+
+  it('answers SESSION_NOT_FOUND for an unknown resume id without starting the provider', async () => {
+    const provider = new ScriptedProvider(() => textTurn('x'));
+    const { sink } = await run(provider, jobRequest({ resumeSessionId: 'nope' }));
+    expect(sink.events.at(-1)).toMatchObject({ type: 'error', code: 'SESSION_NOT_FOUND', retryable: false });
+    expect(provider.runs).toHaveLength(0);
+  });
+
+  it('clones the repository before the assistant and runs the assistant inside it', async () => {
+    const provider = new ScriptedProvider(() => textTurn('x'));
+    await run(provider, jobRequest({ github: { repoUrl: 'https://github.com/acme/api.git' } }));
+    expect(provider.runs[0]?.workdir).toBe('/workspaces/job-1/repo');
+  });
+});
+
+describe('ExecutionUseCase.admit', () => {
+  const provider = new ScriptedProvider(() => textTurn('x'));
+  const useCase = new ExecutionUseCase(inMemoryDeps(provider));
+
+  it('refuses an unknown provider, naming the field', () => {
+    const result = useCase.admit(jobRequest({ provider: 'nope', accessToken: new Secret('token-123') }));
+    expect(!result.ok && result.error.issues).toEqual([{ path: 'codingAssistantProvider', message: 'must be one of: scripted' }]);
+  });
+
+  it('refuses an option the provider cannot honour, naming the provider', () => {
+    const result = useCase.admit(jobRequest({ accessToken: new Secret('token-123'), options: { appendSystemPrompt: 'x' } }));
+    expect(!result.ok && result.error.issues[0]).toEqual({ path: 'providerOptions.appendSystemPrompt', message: 'not supported by provider scripted' });
+  });
+
+  it('refuses a timeout over the worker limit', () => {
+    const result = useCase.admit(jobRequest({ accessToken: new Secret('token-123'), timeoutMs: 10_000_000 }));
+    expect(!result.ok && result.error.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('asks for credentials when neither the request nor the worker has any', () => {
+    const result = useCase.admit(jobRequest());
+    expect(!result.ok && result.error.code).toBe('MISSING_CREDENTIALS');
+    const withOwn = new ExecutionUseCase(inMemoryDeps(new ScriptedProvider(() => textTurn('x'), true)));
+    expect(withOwn.admit(jobRequest()).ok).toBe(true);
+  });
+});
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}

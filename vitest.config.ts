@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    // Real CLIs and worker processes run in these tests; forks isolate their handles.
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // The suite's end-to-end files start servers and CLIs: a failure prints the reason, not a retry.
+    reporters: ['default'],
+  },
+});
