@@ -38,6 +38,7 @@ const envSchema = v.object({
   MAX_JOB_MS: integer(4 * 3_600_000, 1000, 7 * 24 * 3_600_000),
   SHUTDOWN_GRACE_MS: integer(10_000, 100, 600_000),
   DB_FLUSH_TIMEOUT_MS: integer(10_000, 0, 600_000),
+  SSE_HEARTBEAT_MS: integer(15_000, 100, 600_000),
   LOG_LEVEL: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
   CLAUDE_CODE_PATH: optionalText,
   ANTHROPIC_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
@@ -62,6 +63,7 @@ export interface Config {
   maxJobMs: number;
   shutdownGraceMs: number;
   flushTimeoutMs: number;
+  heartbeatMs: number;
   logLevel: string;
   claude: {
     executable: string;
@@ -110,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
     maxJobMs: e.MAX_JOB_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     flushTimeoutMs: e.DB_FLUSH_TIMEOUT_MS,
+    heartbeatMs: e.SSE_HEARTBEAT_MS,
     logLevel: e.LOG_LEVEL,
     claude: {
       executable: e.CLAUDE_CODE_PATH ?? context.claudeExecutable,

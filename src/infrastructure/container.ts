@@ -71,6 +71,7 @@ const application = new ContainerModule(({ bind }) => {
         startedAt: clock.now(),
         now: () => clock.now(),
         maxBodyBytes: 1024 * 1024,
+        heartbeatMs: config.heartbeatMs,
       }),
     [Tokens.Config, Tokens.ExecutionUseCase, Tokens.JobSlot, Tokens.Logger, Tokens.Clock],
   );

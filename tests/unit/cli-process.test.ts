@@ -1,0 +1,66 @@
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CliProcess } from '../../src/adapters/providers/cli-process.js';
+import { processesInside } from '../support/processes.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await realpath(await mkdtemp(join(tmpdir(), 'uw-cli-')));
+});
+afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+const sh = (script: string, stdin?: string) => ({
+  command: '/bin/sh',
+  args: ['-c', script],
+  cwd: dir,
+  env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+  ...(stdin === undefined ? {} : { stdin }),
+});
+
+async function lines(cli: CliProcess): Promise<string[]> {
+  const out: string[] = [];
+  for await (const line of cli.lines()) out.push(line);
+  return out;
+}
+
+describe('CliProcess', () => {
+  it('feeds stdin, reads stdout by line and keeps the stderr tail', async () => {
+    const cli = CliProcess.start(sh('cat; echo oops >&2; exit 3', 'one\ntwo\n'), new AbortController().signal);
+    expect(await lines(cli)).toEqual(['one', 'two']);
+    expect(await cli.exit).toEqual({ code: 3, signal: null });
+    expect(cli.stderrTail()).toBe('oops');
+  });
+
+  it('gives the child only the environment it is handed', async () => {
+    const cli = CliProcess.start(sh('env'), new AbortController().signal);
+    const env = await lines(cli);
+    expect(env.filter((line) => !line.startsWith('PWD=') && !line.startsWith('SHLVL=') && !line.startsWith('_='))).toEqual([
+      `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`,
+    ]);
+  });
+
+  it('on abort kills its whole tree, including a grandchild in a session of its own', async () => {
+    const controller = new AbortController();
+    const cli = CliProcess.start(sh('setsid sleep 300 & sleep 300 & echo started; wait'), controller.signal);
+    const iterator = cli.lines()[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toBe('started');
+    expect(processesInside(dir).length).toBeGreaterThanOrEqual(3);
+    controller.abort();
+    await cli.exit;
+    await cli.kill();
+    expect(processesInside(dir)).toEqual([]);
+  });
+
+  it('escalates to SIGKILL for a child that ignores SIGTERM', async () => {
+    const controller = new AbortController();
+    const cli = CliProcess.start(sh("trap '' TERM; echo ready; while :; do sleep 0.05; done"), controller.signal);
+    const iterator = cli.lines()[Symbol.asyncIterator]();
+    await iterator.next();
+    controller.abort();
+    expect((await cli.exit).signal).toBe('SIGKILL');
+    await cli.kill();
+    expect(processesInside(dir)).toEqual([]);
+  });
+});

@@ -1,0 +1,50 @@
+import * as v from 'valibot';
+import { describe, expect, it } from 'vitest';
+import { toJobRequest } from '../../src/adapters/http/execute-request.mapper.js';
+import { executeRequestSchema } from '../../src/adapters/http/execute-request.schema.js';
+
+const valid = { userRequest: 'hi', codingAssistantProvider: 'claude-code' };
+const paths = (body: unknown) => {
+  const result = v.safeParse(executeRequestSchema, body);
+  return result.success ? [] : result.issues.map((issue) => v.getDotPath(issue));
+};
+
+describe('executeRequestSchema', () => {
+  it('accepts a full request and wraps every credential as a Secret', () => {
+    const body = {
+      ...valid,
+      codingAssistantAccessToken: 'sk-ant-1',
+      resumeSessionId: 'abc-1.2_3',
+      workspace: 'acme/api.v2',
+      github: { repoUrl: 'https://github.com/acme/api.git', branch: 'feature/x-1', accessToken: 'ghp_x', push: { branch: 'agent/fix-123' } },
+      database: { sessionId: 's-1', accessToken: 'db' },
+      providerOptions: { model: 'claude-sonnet-4-5', maxTurns: 5, permissionMode: 'acceptEdits', allowedTools: ['Bash(git *)'], timeoutMs: 1000, includeRaw: true },
+    };
+    const result = v.safeParse(executeRequestSchema, body);
+    expect(result.success).toBe(true);
+    const request = toJobRequest(result.output as never);
+    expect(JSON.stringify(request)).not.toMatch(/sk-ant-1|ghp_x|"db"/);
+    expect(request.accessToken?.reveal()).toBe('sk-ant-1');
+    expect(request).toMatchObject({ timeoutMs: 1000, includeRaw: true, options: { model: 'claude-sonnet-4-5', maxTurns: 5 } });
+    expect(request.options).not.toHaveProperty('timeoutMs');
+  });
+
+  it.each([
+    ['..', 'resumeSessionId', { resumeSessionId: '..' }],
+    ['a slash in a resume id', 'resumeSessionId', { resumeSessionId: 'a/b' }],
+    ['an over-long resume id', 'resumeSessionId', { resumeSessionId: 'a'.repeat(129) }],
+    ['a hidden workspace segment', 'workspace', { workspace: 'a/.git' }],
+    ['an empty workspace segment', 'workspace', { workspace: 'a//b' }],
+    ['unicode in a workspace', 'workspace', { workspace: 'caf\u00e9' }],
+    ['a branch with ..', 'github.branch', { github: { repoUrl: 'https://x.test/r.git', branch: 'a..b' } }],
+    ['a branch ending in .lock', 'github.branch', { github: { repoUrl: 'https://x.test/r.git', branch: 'a.lock' } }],
+    ['a token with a newline', 'codingAssistantAccessToken', { codingAssistantAccessToken: 'a\nb' }],
+    ['a model with a space', 'providerOptions.model', { providerOptions: { model: 'a b' } }],
+    ['a tool starting with -', 'providerOptions.allowedTools.0', { providerOptions: { allowedTools: ['--x'] } }],
+    ['a fractional maxTurns', 'providerOptions.maxTurns', { providerOptions: { maxTurns: 1.5 } }],
+    ['includeRaw as a string', 'providerOptions.includeRaw', { providerOptions: { includeRaw: 'yes' } }],
+    ['an unknown nested field', 'providerOptions.foo', { providerOptions: { foo: 1 } }],
+  ])('refuses %s', (_name, path, extra) => {
+    expect(paths({ ...valid, ...extra })).toContain(path);
+  });
+});
