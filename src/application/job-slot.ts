@@ -23,6 +23,7 @@ export class JobSlot {
   #current: { controller: AbortController; job?: RunningJob } | undefined;
   #idleListeners: Array<() => void> = [];
   #releaseListeners: Array<() => void> = [];
+  #acquireListeners: Array<() => void> = [];
   #spent = false;
   #closed = false;
 
@@ -36,6 +37,11 @@ export class JobSlot {
 
   close(): void {
     this.#closed = true;
+  }
+
+  /** Called when a job takes the slot. */
+  onAcquire(listener: () => void): void {
+    this.#acquireListeners.push(listener);
   }
 
   /** Called after every job's release. */
@@ -56,6 +62,7 @@ export class JobSlot {
     if (this.options.singleUse) this.#spent = true;
     const holder: { controller: AbortController; job?: RunningJob } = { controller: new AbortController() };
     this.#current = holder;
+    for (const listener of this.#acquireListeners) listener();
     let released = false;
     return {
       signal: holder.controller.signal,

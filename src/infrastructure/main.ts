@@ -12,6 +12,13 @@ import { createShutdown } from './shutdown.js';
 import { Tokens } from './tokens.js';
 import { version } from './version.js';
 
+/**
+ * A slow client may not hold a connection without sending its request. Node checks these
+ * limits only every connectionsCheckingInterval (30 s by default), so that is shortened too.
+ * requestTimeout bounds receiving the request, never the SSE response.
+ */
+const slowClientLimits = { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 };
+
 function start(): void {
   const redactor = new Redactor();
   let config: Config;
@@ -28,16 +35,18 @@ function start(): void {
   const app = container.get<Hono>(Tokens.HttpApp);
   const slot = container.get<JobSlot>(Tokens.JobSlot);
 
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: slowClientLimits }, (info) => {
     logger.info({ host: config.host, port: info.port, version, workerId: config.workerId }, 'listening');
     if (!config.apiToken) logger.warn({ host: config.host }, 'no WORKER_API_TOKEN: listening on loopback only, without authentication');
   }) as Server;
-  // Slow clients may not hold a connection open without sending a request.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
 
   const shutdown = createShutdown({ server, slot, logger, graceMs: config.shutdownGraceMs, exit: (code) => process.exit(code) });
-  if (config.exitAfterJob) slot.onRelease(() => void shutdown('job finished'));
+  if (config.exitAfterJob) {
+    // Closing the listening socket at once makes a load balancer's next connection fail fast
+    // and go to another replica, instead of queueing behind a worker that will exit.
+    slot.onAcquire(() => server.close());
+    slot.onRelease(() => void shutdown('job finished'));
+  }
   closeWithGrace({ delay: config.shutdownGraceMs + 1000, logger: false }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'uncaught error');
     await shutdown(signal ? `signal ${signal}` : 'uncaught error', err ? 1 : 0);

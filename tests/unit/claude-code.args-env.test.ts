@@ -6,7 +6,8 @@ import { Secret } from '../../src/domain/secret.js';
 describe('claudeArgs', () => {
   it('starts a headless stream-json run with a session id chosen up front, prompt not in argv', () => {
     expect(claudeArgs({ options: {}, defaultPermissionMode: 'acceptEdits', session: { create: 'id-1' } })).toEqual([
-      '-p', '--output-format', 'stream-json', '--verbose', '--permission-mode=acceptEdits', '--session-id=id-1',
+      '-p', '--output-format', 'stream-json', '--verbose', '--setting-sources=user', '--strict-mcp-config',
+      '--permission-mode=acceptEdits', '--session-id=id-1',
     ]);
   });
 
@@ -19,12 +20,14 @@ describe('claudeArgs', () => {
         allowedTools: ['Bash(git *)', 'Edit'],
         disallowedTools: ['WebFetch'],
         appendSystemPrompt: '--be brief',
+        trustRepoSettings: true,
       },
       defaultPermissionMode: 'acceptEdits',
       session: { resume: 'abc' },
     });
     expect(args).toEqual([
-      '-p', '--output-format', 'stream-json', '--verbose', '--permission-mode=plan', '--resume=abc',
+      '-p', '--output-format', 'stream-json', '--verbose', '--setting-sources=user,project,local',
+      '--permission-mode=plan', '--resume=abc',
       '--model=claude-x', '--max-turns=3', '--append-system-prompt=--be brief',
       '--allowedTools=Bash(git *),Edit', '--disallowedTools=WebFetch',
     ]);

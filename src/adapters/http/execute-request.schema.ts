@@ -66,6 +66,7 @@ export const providerOptionsSchema = v.strictObject({
   appendSystemPrompt: v.optional(prose(100_000)),
   timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
   includeRaw: v.optional(v.boolean()),
+  trustRepoSettings: v.optional(v.boolean()),
 });
 
 /** POST /execute, API v1. Unknown fields are refused so a typo never passes silently. */

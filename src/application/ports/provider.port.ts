@@ -9,6 +9,8 @@ export interface ProviderOptions {
   allowedTools?: string[];
   disallowedTools?: string[];
   appendSystemPrompt?: string;
+  /** Let the repository's own assistant settings (hooks, MCP servers) apply; off by default. */
+  trustRepoSettings?: boolean;
 }
 
 export type ProviderOptionName = keyof ProviderOptions;

@@ -15,6 +15,11 @@ export interface ClaudeArgsInput {
  */
 export function claudeArgs({ options, defaultPermissionMode, session }: ClaudeArgsInput): string[] {
   const args = ['-p', '--output-format', 'stream-json', '--verbose'];
+  // A cloned repository's .claude/settings.json can hold hooks that run commands before the
+  // first prompt, and .mcp.json can start servers: only the job's own user settings apply
+  // unless the request trusts the repository.
+  if (options.trustRepoSettings) args.push('--setting-sources=user,project,local');
+  else args.push('--setting-sources=user', '--strict-mcp-config');
   args.push(`--permission-mode=${options.permissionMode ?? defaultPermissionMode}`);
   args.push('resume' in session ? `--resume=${session.resume}` : `--session-id=${session.create}`);
   if (options.model !== undefined) args.push(`--model=${options.model}`);

@@ -33,7 +33,7 @@ export interface ClaudeCodeConfig {
 export class ClaudeCodeProvider implements ProviderPort {
   readonly id = 'claude-code';
   readonly capabilities: ProviderCapabilities = {
-    options: ['model', 'maxTurns', 'permissionMode', 'allowedTools', 'disallowedTools', 'appendSystemPrompt'],
+    options: ['model', 'maxTurns', 'permissionMode', 'allowedTools', 'disallowedTools', 'appendSystemPrompt', 'trustRepoSettings'],
     permissionModes: claudePermissionModes,
     resume: true,
   };

@@ -1,0 +1,120 @@
+import * as v from 'valibot';
+import type { AgentItem } from '../../../domain/agent-item.js';
+import { assertNever } from '../../../domain/assert-never.js';
+import { DomainError } from '../../../domain/errors.js';
+import type { ProviderOutcome } from '../../../application/ports/provider.port.js';
+import { streamJsonLineSchema, type AssistantBlock, type ResultLine, type StreamJsonLine } from './stream-json.schema.js';
+
+export type MappedOutput = { type: 'item'; item: AgentItem } | { type: 'notice'; text: string };
+
+export type RunVerdict = { ok: true; outcome: ProviderOutcome } | { ok: false; error: DomainError };
+
+// API failures come as an assistant message from this pseudo-model, then as the result line.
+const syntheticModel = '<synthetic>';
+
+/** Claude Code's stream-json lines as normalized items; one instance per run. */
+export class StreamJsonMapper {
+  #sessionId: string | null = null;
+  #verdict: RunVerdict | undefined;
+
+  get sessionId(): string | null {
+    return this.#sessionId;
+  }
+
+  /** Set once the result line was seen; a CLI killed by a signal never prints one. */
+  get verdict(): RunVerdict | undefined {
+    return this.#verdict;
+  }
+
+  /** Lines that are not stream-json the mapper knows (stream_event, control_response ...) map to nothing. */
+  map(raw: unknown): MappedOutput[] {
+    const parsed = v.safeParse(streamJsonLineSchema, raw);
+    if (!parsed.success) return [];
+    const line = parsed.output;
+    if (line.session_id && !this.#sessionId && line.type !== 'system') this.#sessionId = line.session_id;
+    return this.#mapLine(line);
+  }
+
+  #mapLine(line: StreamJsonLine): MappedOutput[] {
+    switch (line.type) {
+      case 'system':
+        return this.#system(line);
+      case 'assistant':
+        if (line.message.model === syntheticModel) return [];
+        return line.message.content.flatMap((block) => itemOf(block));
+      case 'user':
+        return typeof line.message.content === 'string' ? [] : line.message.content.flatMap(toolResultOf);
+      case 'result':
+        return this.#result(line);
+      default:
+        return assertNever(line);
+    }
+  }
+
+  #system(line: Extract<StreamJsonLine, { type: 'system' }>): MappedOutput[] {
+    if (line.subtype === 'init' && line.session_id) {
+      this.#sessionId = line.session_id;
+      return [{ type: 'item', item: { kind: 'session', sessionId: line.session_id, ...(line.model ? { model: line.model } : {}) } }];
+    }
+    if (line.subtype === 'api_retry') {
+      const status = line.error_status ? ` ${line.error_status}` : '';
+      const reason = typeof line.error === 'string' ? ` (${line.error})` : '';
+      return [{ type: 'notice', text: `the model API answered${status}${reason}; retry ${line.attempt ?? '?'} of ${line.max_retries ?? '?'}` }];
+    }
+    return [];
+  }
+
+  #result(line: ResultLine): MappedOutput[] {
+    const usage = {
+      inputTokens: (line.usage?.input_tokens ?? 0) + (line.usage?.cache_creation_input_tokens ?? 0) + (line.usage?.cache_read_input_tokens ?? 0),
+      outputTokens: line.usage?.output_tokens ?? 0,
+      ...(typeof line.total_cost_usd === 'number' ? { costUsd: line.total_cost_usd } : {}),
+    };
+    const sessionId = line.session_id ?? this.#sessionId;
+    this.#verdict = line.is_error
+      ? { ok: false, error: errorOf(line) }
+      : { ok: true, outcome: { sessionId, result: line.result, numTurns: line.num_turns, usage } };
+    return [{ type: 'item', item: { kind: 'usage', ...usage } }];
+  }
+}
+
+function itemOf(block: AssistantBlock): MappedOutput[] {
+  if (block.type === 'text' && 'text' in block && typeof block.text === 'string') {
+    return [{ type: 'item', item: { kind: 'text', text: block.text } }];
+  }
+  if (block.type === 'thinking' && 'thinking' in block && typeof block.thinking === 'string') {
+    return [{ type: 'item', item: { kind: 'thinking', text: block.thinking } }];
+  }
+  if (block.type === 'tool_use' && 'id' in block && 'name' in block) {
+    return [{ type: 'item', item: { kind: 'tool_call', id: String(block.id), name: String(block.name), input: block.input } }];
+  }
+  return [];
+}
+
+function toolResultOf(block: { type: string; [key: string]: unknown }): MappedOutput[] {
+  if (block.type !== 'tool_result' || typeof block.tool_use_id !== 'string') return [];
+  const content = block.content;
+  const output =
+    typeof content === 'string'
+      ? content
+      : Array.isArray(content)
+        ? content.flatMap((part) => (part && typeof part.text === 'string' ? [part.text] : [])).join('\n')
+        : '';
+  return [{ type: 'item', item: { kind: 'tool_result', id: block.tool_use_id, ok: block.is_error !== true, output } }];
+}
+
+function errorOf(line: ResultLine): DomainError {
+  const details = (line.errors ?? []).map(String);
+  if (details.some((text) => text.includes('No conversation found'))) {
+    return new DomainError('SESSION_NOT_FOUND', 'the assistant has no such session to resume');
+  }
+  // The CLI found neither a key, a token nor a login: retrying cannot help.
+  if (line.result.startsWith('Not logged in')) {
+    return new DomainError('MISSING_CREDENTIALS', 'the assistant has no credentials: send codingAssistantAccessToken');
+  }
+  const status = line.api_error_status ?? undefined;
+  const text = line.result || details.join('; ') || line.subtype;
+  const message = status ? `the model API answered ${status}: ${text}` : `the assistant failed: ${text}`;
+  const retryable = status === undefined || status === 408 || status === 429 || status >= 500;
+  return new DomainError('PROVIDER_ERROR', message, { retryable });
+}

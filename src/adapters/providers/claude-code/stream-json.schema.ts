@@ -1,0 +1,72 @@
+import * as v from 'valibot';
+
+// The CLI adds fields between versions: every object is loose, only what the mapper reads is named.
+
+const textBlock = v.looseObject({ type: v.literal('text'), text: v.string() });
+const thinkingBlock = v.looseObject({ type: v.literal('thinking'), thinking: v.string() });
+const toolUseBlock = v.looseObject({ type: v.literal('tool_use'), id: v.string(), name: v.string(), input: v.unknown() });
+const otherBlock = v.looseObject({ type: v.string() });
+
+export const assistantBlockSchema = v.union([textBlock, thinkingBlock, toolUseBlock, otherBlock]);
+
+const toolResultContent = v.union([
+  v.string(),
+  v.array(v.union([v.looseObject({ type: v.literal('text'), text: v.string() }), v.looseObject({ type: v.string() })])),
+]);
+
+const toolResultBlock = v.looseObject({
+  type: v.literal('tool_result'),
+  tool_use_id: v.string(),
+  is_error: v.optional(v.nullable(v.boolean())),
+  content: v.optional(toolResultContent),
+});
+
+const usageSchema = v.looseObject({
+  input_tokens: v.optional(v.number(), 0),
+  output_tokens: v.optional(v.number(), 0),
+  cache_creation_input_tokens: v.optional(v.nullable(v.number()), 0),
+  cache_read_input_tokens: v.optional(v.nullable(v.number()), 0),
+});
+
+export const systemLineSchema = v.looseObject({
+  type: v.literal('system'),
+  subtype: v.string(),
+  session_id: v.optional(v.string()),
+  model: v.optional(v.string()),
+  attempt: v.optional(v.number()),
+  max_retries: v.optional(v.number()),
+  error_status: v.optional(v.nullable(v.number())),
+  error: v.optional(v.unknown()),
+});
+
+export const assistantLineSchema = v.looseObject({
+  type: v.literal('assistant'),
+  session_id: v.optional(v.string()),
+  message: v.looseObject({ model: v.optional(v.string()), content: v.array(assistantBlockSchema) }),
+});
+
+export const userLineSchema = v.looseObject({
+  type: v.literal('user'),
+  session_id: v.optional(v.string()),
+  message: v.looseObject({ content: v.union([v.string(), v.array(v.union([toolResultBlock, otherBlock]))]) }),
+});
+
+export const resultLineSchema = v.looseObject({
+  type: v.literal('result'),
+  subtype: v.string(),
+  is_error: v.boolean(),
+  session_id: v.optional(v.string()),
+  result: v.optional(v.string(), ''),
+  num_turns: v.optional(v.number(), 0),
+  usage: v.optional(usageSchema),
+  total_cost_usd: v.optional(v.nullable(v.number())),
+  api_error_status: v.optional(v.nullable(v.number())),
+  errors: v.optional(v.array(v.unknown())),
+});
+
+/** One stdout line of `claude -p --output-format stream-json --verbose`. */
+export const streamJsonLineSchema = v.variant('type', [systemLineSchema, assistantLineSchema, userLineSchema, resultLineSchema]);
+
+export type StreamJsonLine = v.InferOutput<typeof streamJsonLineSchema>;
+export type AssistantBlock = v.InferOutput<typeof assistantBlockSchema>;
+export type ResultLine = v.InferOutput<typeof resultLineSchema>;

@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cwdOf } from '../support/scripted-anthropic.js';
+import { apiToken, executeBody, providerToken, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
+import { processTexts } from '../support/processes.js';
+import { collectEvents, postExecute, sseEvents } from '../support/sse-client.js';
+
+describe('POST /execute with the real claude CLI', () => {
+  let fx: E2eFixture;
+  afterEach(async () => fx?.close());
+
+  it('streams the job event by event until exactly one completed event, and the file exists', async () => {
+    fx = await startE2e();
+    fx.model.script([
+      { kind: 'tool_use', name: 'Write', input: (request) => ({ file_path: join(cwdOf(request)!, 'hello.ts'), content: 'export {};\n' }) },
+      { kind: 'text', text: 'Created hello.ts' },
+    ]);
+    const response = await postExecute(fx.worker.url, executeBody({ workspace: 'acme/api' }), { token: apiToken });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const events = await collectEvents(response);
+
+    expect(events.map((event) => Number(event.id))).toEqual(events.map((_, index) => index));
+    expect(events.every((event) => event.event === event.data.type)).toBe(true);
+    expect(events[0]?.data).toMatchObject({ type: 'connected', provider: 'claude-code', apiVersion: '1' });
+    const terminal = events.filter((event) => event.data.type === 'completed' || event.data.type === 'error');
+    expect(terminal).toHaveLength(1);
+    expect(events.at(-1)?.data).toMatchObject({ type: 'completed', result: 'Created hello.ts', numTurns: 2 });
+    const items = events.filter((event) => event.data.type === 'assistant_message').map((event) => event.data.item as { kind: string });
+    expect(items.map((item) => item.kind)).toEqual(['session', 'tool_call', 'tool_result', 'text', 'usage']);
+    const completed = events.at(-1)!.data;
+    expect(completed.usage).toMatchObject({ inputTokens: expect.any(Number), outputTokens: expect.any(Number) });
+    expect(readFileSync(join(fx.workspaceDir, 'acme/api/hello.ts'), 'utf8')).toBe('export {};\n');
+  });
+
+  it('resumes a session from another workspace path: the model receives the earlier turns', async () => {
+    fx = await startE2e();
+    fx.model.script([{ kind: 'text', text: 'noted' }]);
+    const first = await collectEvents(await postExecute(fx.worker.url, executeBody({ workspace: 'one', userRequest: 'remember banana' }), { token: apiToken }));
+    const sessionId = first.at(-1)!.data.sessionId as string;
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+
+    fx.model.script([{ kind: 'text', text: 'banana' }]);
+    const second = await collectEvents(
+      await postExecute(fx.worker.url, executeBody({ workspace: 'two', resumeSessionId: sessionId, userRequest: 'which word?' }), { token: apiToken }),
+    );
+    expect(second.at(-1)?.data).toMatchObject({ type: 'completed', sessionId, result: 'banana' });
+    const [firstTurn, secondTurn] = fx.model.mainLoopRequests();
+    expect(secondTurn!.messageCount).toBeGreaterThan(firstTurn!.messageCount);
+    expect(JSON.stringify(secondTurn!.body.messages)).toContain('remember banana');
+  });
+
+  it('answers SESSION_NOT_FOUND for a session this worker never saw', async () => {
+    fx = await startE2e();
+    const events = await collectEvents(await postExecute(fx.worker.url, executeBody({ resumeSessionId: 'no-such-session' }), { token: apiToken }));
+    expect(events.at(-1)?.data).toMatchObject({ type: 'error', code: 'SESSION_NOT_FOUND', retryable: false });
+    expect(fx.model.mainLoopRequests()).toHaveLength(0);
+  });
+
+  it('reports the model API refusing the key as PROVIDER_ERROR', async () => {
+    fx = await startE2e();
+    fx.model.script([{ kind: 'status', status: 401 }]);
+    const events = await collectEvents(await postExecute(fx.worker.url, executeBody(), { token: apiToken }));
+    expect(events.at(-1)?.data).toMatchObject({ type: 'error', code: 'PROVIDER_ERROR', retryable: false });
+  });
+
+  it('keeps every token out of events, logs and the argv and environment of the CLI', async () => {
+    fx = await startE2e();
+    let seen: ReturnType<typeof processTexts> = [];
+    fx.model.script([
+      {
+        kind: 'tool_use',
+        name: 'Write',
+        input: (request) => {
+          // The CLI is running now: look at every process on the machine.
+          seen = processTexts();
+          return { file_path: join(cwdOf(request)!, 'echo.txt'), content: `key ${providerToken}\n` };
+        },
+      },
+      { kind: 'text', text: `the key is ${providerToken}` },
+    ]);
+    const response = await postExecute(fx.worker.url, executeBody({ providerOptions: { includeRaw: true } }), { token: apiToken });
+    const raw: string[] = [];
+    for await (const event of sseEvents(response)) raw.push(event.raw);
+    const stream = raw.join('\n');
+    expect(stream).toContain('[REDACTED]');
+    expect(stream).not.toContain(providerToken);
+    expect(stream).not.toContain(apiToken);
+    expect(fx.worker.output.join('\n')).not.toContain(providerToken);
+    expect(fx.worker.output.join('\n')).not.toContain(apiToken);
+    const claude = seen.filter((p) => p.argv.includes('stream-json'));
+    expect(claude.length).toBeGreaterThan(0);
+    for (const process of seen) {
+      expect(process.argv).not.toContain(providerToken);
+      expect(process.argv).not.toContain(apiToken);
+    }
+    for (const process of claude) {
+      expect(process.environ).not.toContain(apiToken);
+      expect(process.environ).toContain(`ANTHROPIC_API_KEY=${providerToken}`);
+    }
+  });
+});

@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { apiToken, executeBody, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
+import { processesInside } from '../support/processes.js';
+import { collectEvents, postExecute, sseEvents } from '../support/sse-client.js';
+import { startWorker } from '../support/worker-process.js';
+
+/**
+ * Reads events until `type` arrives. It pulls the iterator by hand: leaving a for-await loop
+ * would cancel the response body, which is a client disconnect.
+ */
+async function until(events: AsyncGenerator<{ data: { type: string } }>, type: string) {
+  for (let next = await events.next(); !next.done; next = await events.next()) {
+    if (next.value.data.type === type) return next.value;
+  }
+  throw new Error(`stream ended before ${type}`);
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 25));
+}
+
+const status = async (url: string) => ((await (await fetch(`${url}/status`)).json()) as { status: string }).status;
+
+describe('the worker process over a job\'s life', () => {
+  let fx: E2eFixture;
+  afterEach(async () => fx?.close());
+
+  it('kills the whole provider process group when the client disconnects, and ends CANCELLED', async () => {
+    fx = await startE2e();
+    fx.model.script([{ kind: 'hang' }]);
+    const controller = new AbortController();
+    const response = await postExecute(fx.worker.url, executeBody(), { token: apiToken, signal: controller.signal });
+    const events = sseEvents(response);
+    await until(events, 'message');
+    await waitFor(() => fx.model.mainLoopRequests().length > 0);
+    expect(processesInside(fx.workspaceDir).length).toBeGreaterThan(0);
+    controller.abort();
+    const ended = await fx.worker.logged('job ended');
+    expect(ended).toMatchObject({ status: 'failed', failure: 'CANCELLED' });
+    expect(processesInside(fx.workspaceDir)).toEqual([]);
+    expect(await status(fx.worker.url)).toBe('idle');
+  });
+
+  it('POST /cancel ends the running job with CANCELLED', async () => {
+    fx = await startE2e();
+    fx.model.script([{ kind: 'hang' }]);
+    const response = await postExecute(fx.worker.url, executeBody(), { token: apiToken });
+    const events = sseEvents(response);
+    await until(events, 'connected');
+    await waitFor(() => fx.model.mainLoopRequests().length > 0);
+    const busy = (await (await fetch(`${fx.worker.url}/status`)).json()) as Record<string, unknown>;
+    expect(busy).toMatchObject({ status: 'busy', provider: 'claude-code', jobId: expect.any(String), startedAt: expect.any(String) });
+    const cancel = await fetch(`${fx.worker.url}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${apiToken}` } });
+    expect(cancel.status).toBe(200);
+    const error = await until(events, 'error');
+    expect(error.data).toMatchObject({ code: 'CANCELLED', retryable: false });
+    expect(processesInside(fx.workspaceDir)).toEqual([]);
+  });
+
+  it('ends a job that outlives timeoutMs with TIMEOUT and kills the CLI', async () => {
+    fx = await startE2e();
+    fx.model.script([{ kind: 'hang' }]);
+    const events = await collectEvents(
+      await postExecute(fx.worker.url, executeBody({ providerOptions: { timeoutMs: 1500 } }), { token: apiToken }),
+    );
+    expect(events.at(-1)?.data).toMatchObject({ type: 'error', code: 'TIMEOUT', retryable: true });
+    expect(processesInside(fx.workspaceDir)).toEqual([]);
+  });
+
+  it('on SIGTERM ends the running job with WORKER_SHUTDOWN, kills the CLI and exits 0', async () => {
+    fx = await startE2e();
+    fx.model.script([{ kind: 'hang' }]);
+    const response = await postExecute(fx.worker.url, executeBody(), { token: apiToken });
+    const events = sseEvents(response);
+    await until(events, 'connected');
+    await waitFor(() => fx.model.mainLoopRequests().length > 0);
+    process.kill(fx.worker.pid, 'SIGTERM');
+    const error = await until(events, 'error');
+    expect(error.data).toMatchObject({ code: 'WORKER_SHUTDOWN', retryable: true });
+    expect(await fx.worker.exited).toEqual({ code: 0, signal: null });
+    expect(processesInside(fx.workspaceDir)).toEqual([]);
+  });
+
+  it('exits 0 after its one job when EXIT_AFTER_JOB is on', async () => {
+    fx = await startE2e({ EXIT_AFTER_JOB: 'true' });
+    fx.model.script([{ kind: 'text', text: 'only job' }]);
+    const events = await collectEvents(await postExecute(fx.worker.url, executeBody(), { token: apiToken }));
+    expect(events.at(-1)?.data).toMatchObject({ type: 'completed', result: 'only job' });
+    expect(await fx.worker.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('sends a comment line while the stream is otherwise quiet', async () => {
+    fx = await startE2e({ SSE_HEARTBEAT_MS: '200' });
+    fx.model.script([{ kind: 'hang' }]);
+    const response = await postExecute(fx.worker.url, executeBody({ providerOptions: { timeoutMs: 1200 } }), { token: apiToken });
+    const text = await response.text();
+    expect(text).toMatch(/^: keep-alive$/m);
+    expect(text).toContain('event: error');
+  });
+
+  it('starts with `npm start` as the README says, on PORT and HOST', async () => {
+    fx = await startE2e({}, { viaNpm: true });
+    expect(await status(fx.worker.url)).toBe('idle');
+  });
+});
+
+describe('binding without WORKER_API_TOKEN', () => {
+  it('listens on 127.0.0.1 only, without authentication, and says so', async () => {
+    const worker = await startWorker({ env: { WORKER_API_TOKEN: '', EXIT_AFTER_JOB: 'false' } });
+    try {
+      expect(worker.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
+      const warning = await worker.logged('no WORKER_API_TOKEN: listening on loopback only, without authentication');
+      expect(warning).toMatchObject({ host: '127.0.0.1' });
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('refuses to start on another address', async () => {
+    await expect(startWorker({ env: { HOST: '0.0.0.0' } })).rejects.toThrow(/refusing to listen beyond loopback without WORKER_API_TOKEN/);
+  });
+});

@@ -1,0 +1,60 @@
+import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClaudeCodeProvider } from '../../src/adapters/providers/claude-code/index.js';
+import { Secret } from '../../src/domain/secret.js';
+import { findClaudeExecutable } from '../../src/infrastructure/claude-executable.js';
+import type { ProviderFixture, ProviderHarness, ScriptedModel } from '../contract/provider.contract.js';
+import { cwdOf, startScriptedAnthropic, type ScriptedAnthropic } from './scripted-anthropic.js';
+
+export const claudeExecutable = findClaudeExecutable(import.meta.url);
+
+/** Environment every test gives the real claude CLI: no traffic but to the scripted server. */
+export const quietClaudeEnv = { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1' };
+
+export function scriptedModelFor(server: ScriptedAnthropic): ScriptedModel {
+  return {
+    answerText: (text) => server.script([{ kind: 'text', text }]),
+    answerWrite: (fileName, content) =>
+      server.script([{ kind: 'tool_use', name: 'Write', input: (request) => ({ file_path: join(cwdOf(request) ?? '.', fileName), content }) }]),
+    answerStatus: (status) => server.script([{ kind: 'status', status }]),
+    hang: () => server.script([{ kind: 'hang' }]),
+    turnSizes: () => server.mainLoopRequests().map((request) => request.messageCount),
+  };
+}
+
+/** The Claude Code adapter driving the real CLI against a scripted Anthropic API on loopback. */
+export const claudeHarness: ProviderHarness = {
+  name: 'claude-code (real CLI, scripted Anthropic API)',
+  async create(): Promise<ProviderFixture> {
+    const root = await realpath(await mkdtemp(join(tmpdir(), 'uw-claude-')));
+    const workdir = join(root, 'ws', 'one');
+    const otherWorkdir = join(root, 'ws', 'other.dir');
+    await mkdir(workdir, { recursive: true });
+    await mkdir(otherWorkdir, { recursive: true });
+    const server = await startScriptedAnthropic();
+    const provider = new ClaudeCodeProvider({
+      executable: claudeExecutable,
+      homesDir: join(root, 'homes'),
+      baseUrl: server.url,
+      maxRetries: 0,
+      defaultPermissionMode: 'acceptEdits',
+      sandbox: false,
+      path: process.env.PATH ?? '/usr/bin:/bin',
+      lang: 'C.UTF-8',
+    });
+    // Appending a script means later scripts queue behind earlier ones, as the contract expects.
+    const model = scriptedModelFor(server);
+    return {
+      provider,
+      model,
+      workdir,
+      otherWorkdir,
+      accessToken: new Secret(`sk-ant-api03-test-${Math.random().toString(36).slice(2)}`),
+      close: async () => {
+        await server.close();
+        await rm(root, { recursive: true, force: true });
+      },
+    };
+  },
+};
