@@ -2,6 +2,7 @@ import { DomainError, type ValidationIssue } from '../domain/errors.js';
 import { err, ok, type Result } from '../domain/result.js';
 import type { JobRequest } from './job-request.js';
 import type { ProviderOptionName } from './ports/provider.port.js';
+import type { RepoPort } from './ports/repo.port.js';
 import type { ProviderRegistry } from './provider-registry.js';
 
 export interface AdmissionLimits {
@@ -15,6 +16,7 @@ export interface AdmissionLimits {
 export function admitRequest(
   request: JobRequest,
   providers: ProviderRegistry,
+  repo: RepoPort,
   limits: AdmissionLimits,
 ): Result<JobRequest, DomainError> {
   if (!providers.has(request.provider)) {
@@ -36,6 +38,9 @@ export function admitRequest(
   }
   if (request.timeoutMs !== undefined && request.timeoutMs > limits.maxJobMs) {
     issues.push({ path: 'providerOptions.timeoutMs', message: `must be at most ${limits.maxJobMs}` });
+  }
+  if (request.github) {
+    issues.push(...repo.validate(request.github).map((issue) => ({ ...issue, path: `github.${issue.path}` })));
   }
   if (issues.length > 0) {
     return err(new DomainError('VALIDATION_FAILED', 'the request is invalid', { issues }));

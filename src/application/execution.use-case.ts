@@ -3,7 +3,8 @@ import type { Result } from '../domain/result.js';
 import { Job } from '../domain/job.js';
 import { apiVersion } from '../domain/job-event.js';
 import type { Redactor } from '../domain/redactor.js';
-import type { SessionSnapshot } from '../domain/session.js';
+import type { RepoChanges } from '../domain/repo-changes.js';
+import type { Session, SessionSnapshot } from '../domain/session.js';
 import { admitRequest } from './admission.js';
 import type { JobRequest } from './job-request.js';
 import type { JobLease } from './job-slot.js';
@@ -13,7 +14,7 @@ import type { EventSinkPort } from './ports/event-sink.port.js';
 import type { LoggerPort } from './ports/logger.port.js';
 import type { PersistencePort } from './ports/persistence.port.js';
 import type { ProviderOutcome, ProviderPort } from './ports/provider.port.js';
-import type { RepoPort } from './ports/repo.port.js';
+import type { RepoCheckout, RepoPort } from './ports/repo.port.js';
 import type { SessionStorePort } from './ports/session-store.port.js';
 import type { WorkspacePort } from './ports/workspace.port.js';
 import { ProviderRegistry } from './provider-registry.js';
@@ -38,6 +39,11 @@ export interface ExecutionDeps {
   settings: ExecutionSettings;
 }
 
+interface Workplace {
+  directory: string;
+  checkout?: RepoCheckout;
+}
+
 interface JobContext {
   job: Job;
   request: JobRequest;
@@ -52,7 +58,7 @@ export class ExecutionUseCase {
 
   /** Checks what only the worker knows (providers, credentials, limits) before a stream starts. */
   admit(request: JobRequest): Result<JobRequest, DomainError> {
-    return admitRequest(request, this.deps.providers, this.deps.settings);
+    return admitRequest(request, this.deps.providers, this.deps.repo, this.deps.settings);
   }
 
   async execute(request: JobRequest, sink: EventSinkPort, lease: JobLease): Promise<void> {
@@ -71,12 +77,13 @@ export class ExecutionUseCase {
     try {
       await stream.emit({ type: 'connected', provider: provider.id, workerId: settings.workerId, apiVersion });
       job.moveTo('preparing');
-      const workdir = await this.#prepareWorkdir(context);
       const resume = await this.#loadSession(context);
+      const place = await this.#prepareWorkdir(context, resume);
       job.moveTo('running');
-      const outcome = await this.#runAssistant(context, workdir, resume);
+      const outcome = await this.#runAssistant(context, place, resume);
+      const changes = place.checkout && (await this.#publish(context, place.checkout));
       job.moveTo('completed');
-      await stream.emit({ type: 'completed', ...outcome, durationMs: clock.now() - job.startedAt });
+      await stream.emit({ type: 'completed', ...outcome, durationMs: clock.now() - job.startedAt, ...(changes && { changes }) });
     } catch (thrown) {
       await this.#fail(context, signal.aborted ? signal.reason : thrown);
     } finally {
@@ -90,18 +97,30 @@ export class ExecutionUseCase {
     }
   }
 
-  async #prepareWorkdir({ job, request, stream, signal }: JobContext): Promise<string> {
+  async #prepareWorkdir({ job, request, stream, signal }: JobContext, resume: SessionSnapshot | undefined): Promise<Workplace> {
     const workspace = await this.deps.workspace.prepare(request.workspace, job.id);
     await stream.emit({ type: 'message', stage: 'workspace', text: 'workspace ready' });
-    if (!request.github) return workspace;
+    if (!request.github) return { directory: workspace };
+    // A resumed job continues on the branch its session pushed, on whichever replica it lands.
+    const spec = { ...request.github, branch: resume?.session.branch ?? request.github.branch };
     await stream.emit({ type: 'message', stage: 'repository', text: 'fetching the repository' });
     const checkout = await this.deps.repo.prepare(
-      request.github,
+      spec,
       workspace,
       (progress) => void stream.emit({ type: 'github_pull_progress', ...progress }),
       signal,
     );
-    return checkout.directory;
+    return { directory: checkout.directory, checkout };
+  }
+
+  async #publish({ request, stream, signal }: JobContext, checkout: RepoCheckout): Promise<RepoChanges> {
+    const pushing = request.github?.push;
+    await stream.emit({
+      type: 'message',
+      stage: 'publish',
+      text: pushing ? `committing and pushing ${pushing.branch}` : 'collecting the changes',
+    });
+    return this.deps.repo.publish(request.github!, checkout, signal);
   }
 
   async #loadSession({ request, provider, stream, signal }: JobContext): Promise<SessionSnapshot | undefined> {
@@ -116,9 +135,10 @@ export class ExecutionUseCase {
 
   async #runAssistant(
     { job, request, provider, stream, signal }: JobContext,
-    workdir: string,
+    place: Workplace,
     resume: SessionSnapshot | undefined,
   ): Promise<ProviderOutcome> {
+    const branch = request.github?.push?.branch ?? place.checkout?.branch;
     await stream.emit({ type: 'message', stage: 'provider', text: `starting ${provider.id}` });
     let sessionId: string | null = resume?.session.providerSessionId ?? null;
     let outcome: ProviderOutcome | undefined;
@@ -126,12 +146,11 @@ export class ExecutionUseCase {
       {
         jobId: job.id,
         prompt: request.userRequest,
-        workdir,
+        workdir: place.directory,
         accessToken: request.accessToken,
         options: request.options,
         resume,
-        saveSession: (providerSessionId, artifacts) =>
-          this.#saveSession(provider.id, providerSessionId, artifacts, resume),
+        saveSession: (providerSessionId, artifacts) => this.#saveSession({ provider: provider.id, providerSessionId, branch }, artifacts),
       },
       signal,
     );
@@ -158,13 +177,9 @@ export class ExecutionUseCase {
     return outcome;
   }
 
-  async #saveSession(
-    provider: string,
-    providerSessionId: string,
-    artifacts: SessionSnapshot['artifacts'],
-    resumed: SessionSnapshot | undefined,
-  ): Promise<void> {
-    const session = { provider, providerSessionId, ...(resumed?.session.branch ? { branch: resumed.session.branch } : {}) };
+  async #saveSession(session: Session, artifacts: SessionSnapshot['artifacts']): Promise<void> {
+    const { providerSessionId } = session;
+    if (session.branch === undefined) delete session.branch;
     try {
       // Saving must outlive a cancelled job: the transcript is what lets the client resume it.
       await this.deps.sessions.save({ session, artifacts, savedAt: this.deps.clock.now() }, AbortSignal.timeout(10_000));

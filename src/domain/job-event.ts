@@ -1,5 +1,6 @@
 import type { AgentItem, Usage } from './agent-item.js';
 import type { ErrorCode } from './errors.js';
+import type { RepoChanges } from './repo-changes.js';
 
 export const apiVersion = '1';
 
@@ -24,6 +25,8 @@ export type JobEventBody =
       durationMs: number;
       numTurns: number;
       usage: Usage;
+      /** Present whenever the job used a repository, pushed or not. */
+      changes?: RepoChanges;
     }
   | { type: 'error'; code: ErrorCode; message: string; retryable: boolean };
 

@@ -47,6 +47,11 @@ const envSchema = v.object({
   CLAUDE_CODE_MAX_RETRIES: integer(3, 0, 15),
   CLAUDE_PERMISSION_MODE: v.optional(v.picklist(['default', 'acceptEdits', 'bypassPermissions', 'plan', 'dontAsk']), 'acceptEdits'),
   CLAUDE_SANDBOX: flag(false),
+  GIT_ALLOWED_HOSTS: v.optional(v.string(), 'github.com'),
+  GIT_ALLOWED_INSECURE_HOSTS: v.optional(v.string(), ''),
+  GIT_TIMEOUT_MS: integer(120_000, 1000, 3_600_000),
+  GIT_AUTHOR_NAME: v.optional(v.pipe(v.string(), v.minLength(1)), 'unified-worker'),
+  GIT_AUTHOR_EMAIL: v.optional(v.pipe(v.string(), v.minLength(3)), 'unified-worker@users.noreply.github.com'),
   PATH: v.optional(v.string(), '/usr/local/bin:/usr/bin:/bin'),
   LANG: v.optional(v.string(), 'C.UTF-8'),
 });
@@ -73,10 +78,20 @@ export interface Config {
     defaultPermissionMode: string;
     sandbox: boolean;
   };
+  git: {
+    allowedHosts: string[];
+    insecureHosts: string[];
+    timeoutMs: number;
+    authorName: string;
+    authorEmail: string;
+  };
   path: string;
   lang: string;
   version: string;
 }
+
+const hostList = (value: string): string[] =>
+  value.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean);
 
 export class ConfigError extends Error {}
 
@@ -121,6 +136,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
       maxRetries: e.CLAUDE_CODE_MAX_RETRIES,
       defaultPermissionMode: e.CLAUDE_PERMISSION_MODE,
       sandbox: e.CLAUDE_SANDBOX,
+    },
+    git: {
+      allowedHosts: hostList(e.GIT_ALLOWED_HOSTS),
+      insecureHosts: hostList(e.GIT_ALLOWED_INSECURE_HOSTS),
+      timeoutMs: e.GIT_TIMEOUT_MS,
+      authorName: e.GIT_AUTHOR_NAME,
+      authorEmail: e.GIT_AUTHOR_EMAIL,
     },
     path: e.PATH,
     lang: e.LANG,

@@ -15,7 +15,7 @@ import { Redactor } from '../domain/redactor.js';
 import { createHttpApp } from '../adapters/http/index.js';
 import { NoopPersistence } from '../adapters/persistence/index.js';
 import { ClaudeCodeProvider } from '../adapters/providers/claude-code/index.js';
-import { NoopRepo } from '../adapters/repo/index.js';
+import { SimpleGitRepo } from '../adapters/repo/index.js';
 import { FileSessionStore } from '../adapters/sessions/index.js';
 import { SystemClock } from '../adapters/system/index.js';
 import { FsWorkspace } from '../adapters/workspace/index.js';
@@ -42,7 +42,11 @@ const adapters = new ContainerModule(({ bind }) => {
     (config: Config) => new FileSessionStore(join(config.stateDir, 'sessions')),
     [Tokens.Config],
   );
-  bind<RepoPort>(Tokens.Repo).toConstantValue(new NoopRepo());
+  bind<RepoPort>(Tokens.Repo).toResolvedValue(
+    (config: Config) =>
+      new SimpleGitRepo({ ...config.git, path: config.path, stateDir: config.stateDir, progressIntervalMs: 100 }),
+    [Tokens.Config],
+  );
   bind<PersistencePort>(Tokens.Persistence).toConstantValue(new NoopPersistence());
 });
 

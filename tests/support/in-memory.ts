@@ -77,7 +77,20 @@ export function inMemoryDeps(provider: ProviderPort, overrides: Partial<Executio
   return {
     providers: new ProviderRegistry([provider]),
     workspace: { prepare: async (name, jobId) => `/workspaces/${name ?? jobId}` },
-    repo: { prepare: async (_spec, workspace) => ({ directory: `${workspace}/repo` }) },
+    repo: {
+      validate: (spec) => (spec.repoUrl.startsWith('https://') ? [] : [{ path: 'repoUrl', message: 'must be an https URL' }]),
+      prepare: async (spec, workspace, onProgress) => {
+        onProgress({ stage: 'clone', percent: 100, processed: 3, total: 3 });
+        return { directory: `${workspace}/repo`, branch: spec.branch ?? 'main', baseCommit: 'a'.repeat(40) };
+      },
+      publish: async (spec, checkout) => ({
+        branch: spec.push?.branch ?? checkout.branch,
+        baseCommit: checkout.baseCommit,
+        headCommit: 'b'.repeat(40),
+        filesChanged: [{ path: 'hello.ts', status: 'added', additions: 1, deletions: 0 }],
+        pushed: spec.push !== undefined,
+      }),
+    },
     sessions: new MemorySessionStore(),
     persistence: new MemoryPersistence(),
     clock: { now: () => (time += 5), newId: () => `job-${++id}` },

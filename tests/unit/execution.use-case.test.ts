@@ -144,10 +144,33 @@ describe('ExecutionUseCase', () => {
     expect(provider.runs).toHaveLength(0);
   });
 
-  it('clones the repository before the assistant and runs the assistant inside it', async () => {
+  it('clones the repository before the assistant, runs the assistant inside it and reports the changes', async () => {
     const provider = new ScriptedProvider(() => textTurn('x'));
-    await run(provider, jobRequest({ github: { repoUrl: 'https://github.com/acme/api.git' } }));
+    const { sink } = await run(provider, jobRequest({ github: { repoUrl: 'https://github.com/acme/api.git' } }));
     expect(provider.runs[0]?.workdir).toBe('/workspaces/job-1/repo');
+    const types = sink.types();
+    expect(types.indexOf('github_pull_progress')).toBeLessThan(types.indexOf('assistant_message'));
+    expect(sink.events.at(-1)).toMatchObject({ type: 'completed', changes: { branch: 'main', pushed: false } });
+  });
+
+  it('remembers the pushed branch in the session, and a resumed job checks it out', async () => {
+    const sessions = new MemorySessionStore();
+    const provider = new ScriptedProvider(() => textTurn('x'));
+    const deps = inMemoryDeps(provider, { sessions });
+    const github = { repoUrl: 'https://github.com/acme/api.git', branch: 'main', push: { branch: 'agent/fix-1' } };
+    await run(provider, jobRequest({ github }), deps);
+    expect(sessions.saved.get('session-of-job-1')?.session.branch).toBe('agent/fix-1');
+    const { sink } = await run(provider, jobRequest({ github: { repoUrl: github.repoUrl }, resumeSessionId: 'session-of-job-1' }), deps);
+    expect(sink.events.at(-1)).toMatchObject({ type: 'completed', changes: { baseCommit: 'a'.repeat(40) } });
+    expect(provider.runs[1]?.resume?.session.branch).toBe('agent/fix-1');
+  });
+
+  it('refuses a repository URL the repository adapter will not serve, under github.', () => {
+    const provider = new ScriptedProvider(() => textTurn('x'));
+    const result = new ExecutionUseCase(inMemoryDeps(provider)).admit(
+      jobRequest({ accessToken: new Secret('token-123'), github: { repoUrl: 'file:///etc' } }),
+    );
+    expect(!result.ok && result.error.issues).toEqual([{ path: 'github.repoUrl', message: 'must be an https URL' }]);
   });
 });
 

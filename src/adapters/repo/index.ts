@@ -1,1 +1,1 @@
-export { NoopRepo } from './noop.repo.js';
+export { SimpleGitRepo, type SimpleGitRepoSettings } from './simple-git.repo.js';

@@ -1,0 +1,128 @@
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SimpleGitProgressEvent } from 'simple-git';
+import type { RepoCheckout, RepoPort, RepoProgress, RepoSpec } from '../../application/ports/repo.port.js';
+import { DomainError, type ValidationIssue } from '../../domain/errors.js';
+import type { RepoChanges } from '../../domain/repo-changes.js';
+import { fileChanges } from './change-stats.js';
+import { gitClient, type GitEnvironment } from './git-client.js';
+import { gitFailure, pushFailureReason } from './git-failure.js';
+import { checkRepoUrl, type RepoPolicy } from './repo-policy.js';
+
+export interface SimpleGitRepoSettings extends RepoPolicy, Omit<GitEnvironment, 'home' | 'emptyHooksDir'> {
+  /** The worker's own directory for git's empty HOME and hooks directory. */
+  stateDir: string;
+  /** Progress events at most this often (git reports far more). */
+  progressIntervalMs: number;
+}
+
+const defaultCommitMessage = 'Changes made by the coding assistant';
+
+/** GitHub (or any https git host) through simple-git: partial clones, fast-forward pulls, push. */
+export class SimpleGitRepo implements RepoPort {
+  constructor(private readonly settings: SimpleGitRepoSettings) {}
+
+  validate(spec: RepoSpec): ValidationIssue[] {
+    return checkRepoUrl(spec.repoUrl, this.settings);
+  }
+
+  async prepare(spec: RepoSpec, workspace: string, onProgress: (p: RepoProgress) => void, signal: AbortSignal): Promise<RepoCheckout> {
+    const invalid = this.validate(spec);
+    if (invalid.length > 0) throw new DomainError('VALIDATION_FAILED', `github.${invalid[0]!.path} ${invalid[0]!.message}`);
+    const env = await this.#environment();
+    const progress = throttle(onProgress, this.settings.progressIntervalMs);
+    const git = gitClient(workspace, env, { repoUrl: spec.repoUrl, token: spec.accessToken, signal, onProgress: progress });
+    const cloned = await isRepository(workspace);
+    try {
+      if (!cloned) await this.#clone(spec, workspace, git);
+      else await this.#pull(spec, git);
+      const [branch, baseCommit] = await Promise.all([
+        git.revparse(['--abbrev-ref', 'HEAD']),
+        git.revparse(['HEAD']),
+      ]);
+      return { directory: workspace, branch, baseCommit };
+    } catch (error) {
+      throw gitFailure(error, cloned ? 'fetch' : 'clone');
+    }
+  }
+
+  async publish(spec: RepoSpec, checkout: RepoCheckout, signal: AbortSignal): Promise<RepoChanges> {
+    const env = await this.#environment();
+    // The token is needed even to diff: a partial clone fetches old file contents on demand.
+    const git = gitClient(checkout.directory, env, { repoUrl: spec.repoUrl, token: spec.accessToken, signal });
+    try {
+      await git.raw(['add', '-A']);
+      if (spec.push) {
+        const staged = await git.raw(['diff', '--cached', '--name-only']);
+        if (staged.trim()) await git.raw(['commit', '--no-verify', '-q', '-m', spec.push.commitMessage ?? defaultCommitMessage]);
+      }
+      const headCommit = (await git.revparse(['HEAD'])).trim();
+      // Without a push nothing is committed: the index holds the changes.
+      const range = spec.push ? [checkout.baseCommit, headCommit] : ['--cached', checkout.baseCommit];
+      const [names, counts] = await Promise.all([
+        git.raw(['diff', '-z', '-M', '--name-status', ...range, '--']),
+        git.raw(['diff', '-z', '-M', '--numstat', ...range, '--']),
+      ]);
+      const changes = { branch: spec.push?.branch ?? checkout.branch, baseCommit: checkout.baseCommit, headCommit, filesChanged: fileChanges(names, counts) };
+      if (!spec.push) return { ...changes, pushed: false };
+      try {
+        await git.raw(['push', '--porcelain', spec.repoUrl, `HEAD:refs/heads/${spec.push.branch}`]);
+        return { ...changes, pushed: true };
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        return { ...changes, pushed: false, pushError: pushFailureReason(error) };
+      }
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      throw gitFailure(error, 'commit');
+    }
+  }
+
+  async #clone(spec: RepoSpec, workspace: string, git: ReturnType<typeof gitClient>): Promise<void> {
+    if ((await readdir(workspace)).length > 0) {
+      throw new DomainError('REPO_FAILED', 'git clone failed: the workspace holds files but no repository', { retryable: false });
+    }
+    const branch = spec.branch ? [`--branch=${spec.branch}`] : [];
+    await git.clone(spec.repoUrl, workspace, ['--filter=blob:none', '--single-branch', '--no-tags', ...branch]);
+  }
+
+  async #pull(spec: RepoSpec, git: ReturnType<typeof gitClient>): Promise<void> {
+    await git.raw(['remote', 'set-url', 'origin', spec.repoUrl]);
+    const branch = spec.branch ?? (await git.revparse(['--abbrev-ref', 'HEAD'])).trim();
+    const remoteRef = `refs/remotes/origin/${branch}`;
+    await git.fetch(spec.repoUrl, `+refs/heads/${branch}:${remoteRef}`, ['--filter=blob:none', '--no-tags']);
+    // switch, unlike checkout, never reads its argument as a path.
+    const local = await git.raw(['branch', '--list', branch]);
+    if (local.trim()) {
+      await git.raw(['switch', '-q', branch]);
+      await git.raw(['merge', '--ff-only', '-q', remoteRef]);
+    } else {
+      await git.raw(['switch', '-q', '-c', branch, remoteRef]);
+    }
+  }
+
+  async #environment(): Promise<GitEnvironment> {
+    const home = join(this.settings.stateDir, 'git-home');
+    const emptyHooksDir = join(this.settings.stateDir, 'git-empty-hooks');
+    await Promise.all([mkdir(home, { recursive: true }), mkdir(emptyHooksDir, { recursive: true })]);
+    return { ...this.settings, home, emptyHooksDir };
+  }
+}
+
+async function isRepository(dir: string): Promise<boolean> {
+  return stat(join(dir, '.git')).then(() => true, () => false);
+}
+
+const stages: Record<string, RepoProgress['stage']> = { clone: 'clone', fetch: 'fetch', checkout: 'checkout' };
+
+/** At most one event per interval; a stage's 100% always goes out, so the bar ends full. */
+function throttle(onProgress: (p: RepoProgress) => void, intervalMs: number): (event: SimpleGitProgressEvent) => void {
+  let last = 0;
+  return (event) => {
+    const stage = stages[event.method] ?? 'fetch';
+    const now = Date.now();
+    if (event.progress < 100 && now - last < intervalMs) return;
+    last = now;
+    onProgress({ stage, percent: event.progress, processed: event.processed, total: event.total });
+  };
+}
