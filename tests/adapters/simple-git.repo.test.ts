@@ -1,7 +1,10 @@
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, chmod, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimpleGitRepo } from '../../src/adapters/repo/index.js';
+import { describe, expect, it } from 'vitest';
+import { Secret } from '../../src/domain/secret.js';
 import { describeRepoContract, type RepoFixture } from '../contract/repo.contract.js';
 import { startGitServer } from '../support/git-server.js';
 
@@ -32,7 +35,7 @@ describeRepoContract({
       },
       workspace: async () => {
         const dir = join(root, `ws-${++n}`);
-        await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
+        await mkdir(dir, { recursive: true });
         return dir;
       },
       close: async () => {
@@ -41,4 +44,49 @@ describeRepoContract({
       },
     };
   },
+});
+
+describe('SimpleGitRepo against a workspace the agent has tampered with', () => {
+  it('runs no planted hook or fsmonitor, follows no planted URL rewrite and sends the token nowhere else', async () => {
+    const server = await startGitServer();
+    const decoy = await startGitServer();
+    const root = await realpath(await mkdtemp(join(tmpdir(), 'uw-repo-')));
+    try {
+      const repo = new SimpleGitRepo({
+        allowedHosts: [],
+        insecureHosts: ['127.0.0.1'],
+        stateDir: join(root, 'state'),
+        path: process.env.PATH ?? '/usr/bin:/bin',
+        timeoutMs: 20_000,
+        authorName: 'unified-worker',
+        authorEmail: 'worker@example.test',
+        progressIntervalMs: 100,
+      });
+      const repoUrl = await server.createRepo('api', { 'README.md': '# api\n' });
+      await decoy.createRepo('api', { 'README.md': '# decoy\n' });
+      const workspace = join(root, 'ws');
+      await mkdir(workspace);
+      const spec = { repoUrl, accessToken: new Secret(server.token), push: { branch: 'agent/x' } };
+      const checkout = await repo.prepare(spec, workspace, () => undefined, new AbortController().signal);
+
+      // What an agent could plant between the clone and the push.
+      const marker = join(root, 'pwned');
+      const hook = join(workspace, '.git', 'hooks', 'pre-commit');
+      await writeFile(hook, `#!/bin/sh\ntouch ${marker}\n`);
+      await chmod(hook, 0o755);
+      const config = join(workspace, '.git', 'config');
+      await appendFile(config, `[core]\n\tfsmonitor = touch ${marker}\n[url "${decoy.url}/"]\n\tinsteadOf = ${server.url}/\n[http]\n\textraHeader = X-Planted: 1\n`);
+      await writeFile(join(workspace, 'work.txt'), 'done\n');
+
+      const changes = await repo.publish(spec, checkout, new AbortController().signal);
+      expect(changes.pushed).toBe(true);
+      expect(await server.git('api', 'show', 'agent/x:work.txt')).toBe('done\n');
+      expect(existsSync(marker)).toBe(false);
+      expect(decoy.requests).toHaveLength(0);
+    } finally {
+      await server.close();
+      await decoy.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });
