@@ -50,6 +50,7 @@ const envSchema = v.object({
   GIT_ALLOWED_HOSTS: v.optional(v.string(), 'github.com'),
   GIT_ALLOWED_INSECURE_HOSTS: v.optional(v.string(), ''),
   GIT_TIMEOUT_MS: integer(120_000, 1000, 3_600_000),
+  GIT_CACHE_DIR: optionalText,
   GIT_AUTHOR_NAME: v.optional(v.pipe(v.string(), v.minLength(1)), 'unified-worker'),
   GIT_AUTHOR_EMAIL: v.optional(v.pipe(v.string(), v.minLength(3)), 'unified-worker@users.noreply.github.com'),
   PATH: v.optional(v.string(), '/usr/local/bin:/usr/bin:/bin'),
@@ -82,6 +83,7 @@ export interface Config {
     allowedHosts: string[];
     insecureHosts: string[];
     timeoutMs: number;
+    cacheDir?: string;
     authorName: string;
     authorEmail: string;
   };
@@ -141,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
       allowedHosts: hostList(e.GIT_ALLOWED_HOSTS),
       insecureHosts: hostList(e.GIT_ALLOWED_INSECURE_HOSTS),
       timeoutMs: e.GIT_TIMEOUT_MS,
+      cacheDir: e.GIT_CACHE_DIR && resolve(context.cwd, e.GIT_CACHE_DIR),
       authorName: e.GIT_AUTHOR_NAME,
       authorEmail: e.GIT_AUTHOR_EMAIL,
     },

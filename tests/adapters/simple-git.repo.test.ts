@@ -8,8 +8,8 @@ import { Secret } from '../../src/domain/secret.js';
 import { describeRepoContract, type RepoFixture } from '../contract/repo.contract.js';
 import { startGitServer } from '../support/git-server.js';
 
-describeRepoContract({
-  name: 'simple-git against git http-backend on loopback',
+const harness = (cache: boolean) => ({
+  name: `simple-git against git http-backend on loopback${cache ? ', with an object cache' : ''}`,
   async create(): Promise<RepoFixture> {
     const server = await startGitServer();
     const root = await realpath(await mkdtemp(join(tmpdir(), 'uw-repo-')));
@@ -23,6 +23,7 @@ describeRepoContract({
       authorName: 'unified-worker',
       authorEmail: 'worker@example.test',
       progressIntervalMs: 100,
+      ...(cache ? { cacheDir: join(root, 'cache') } : {}),
     });
     return {
       repo,
@@ -45,6 +46,9 @@ describeRepoContract({
     };
   },
 });
+
+describeRepoContract(harness(false));
+describeRepoContract(harness(true));
 
 describe('SimpleGitRepo against a workspace the agent has tampered with', () => {
   it('runs no planted hook or fsmonitor, follows no planted URL rewrite and sends the token nowhere else', async () => {

@@ -19,8 +19,12 @@ export interface GitServer {
   readonly url: string;
   readonly token: string;
   readonly requests: GitServerRequest[];
+  /** Bytes of response bodies sent so far. */
+  bytesServed(): number;
   /** Creates a served repository with one commit of `files` on `main` (and the other branches); returns its URL. */
   createRepo(name: string, files: Record<string, string>, options?: { branches?: string[] }): Promise<string>;
+  /** Creates a served repository from a `git fast-import` stream (for large generated histories). */
+  importRepo(name: string, stream: string): Promise<string>;
   /** Adds a commit to `branch` of a served repository, as someone else pushing. */
   commit(name: string, branch: string, files: Record<string, string>): Promise<void>;
   /** Makes the server refuse pushes to `branch`, as a protected branch does. */
@@ -50,6 +54,7 @@ export async function startGitServer(token = `ghp_test${Math.random().toString(3
   const served = join(root, 'served');
   await mkdir(served);
   const requests: GitServerRequest[] = [];
+  let servedBytes = 0;
 
   const server = createServer((req, res) => {
     requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', authorization: req.headers.authorization });
@@ -57,24 +62,41 @@ export async function startGitServer(token = `ghp_test${Math.random().toString(3
       res.writeHead(401, { 'www-authenticate': 'Basic realm="git"' });
       return res.end('authentication required');
     }
-    serveCgi(req, res, served);
+    serveCgi(req, res, served, (n) => (servedBytes += n));
   });
   server.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const git = async (name: string, ...args: string[]) => (await run('git', args, { cwd: join(served, `${name}.git`), env: gitEnv })).stdout;
+  const initBare = async (name: string): Promise<string> => {
+    const bare = join(served, `${name}.git`);
+    await run('git', ['init', '-q', '--bare', '-b', 'main', bare], { env: gitEnv });
+    for (const [key, value] of [['http.receivepack', 'true'], ['uploadpack.allowFilter', 'true'], ['uploadpack.allowAnySHA1InWant', 'true']]) {
+      await git(name, 'config', key!, value!);
+    }
+    return bare;
+  };
 
   return {
     url,
     token,
     requests,
+    bytesServed: () => servedBytes,
     git,
+    async importRepo(name, stream) {
+      await initBare(name);
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn('git', ['fast-import', '--quiet'], { cwd: join(served, `${name}.git`), env: gitEnv, stdio: ['pipe', 'ignore', 'inherit'] });
+        child.on('error', reject);
+        child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`fast-import exited ${code}`))));
+        child.stdin.on('error', reject);
+        child.stdin.end(stream);
+      });
+      await git(name, 'repack', '-adq');
+      return `${url}/${name}.git`;
+    },
     async createRepo(name, files, options = {}) {
-      const bare = join(served, `${name}.git`);
-      await run('git', ['init', '-q', '--bare', '-b', 'main', bare], { env: gitEnv });
-      for (const [key, value] of [['http.receivepack', 'true'], ['uploadpack.allowFilter', 'true'], ['uploadpack.allowAnySHA1InWant', 'true']]) {
-        await git(name, 'config', key!, value!);
-      }
+      const bare = await initBare(name);
       await commitTo(root, bare, 'main', files, true);
       for (const branch of options.branches ?? []) await git(name, 'branch', branch, 'main');
       return `${url}/${name}.git`;
@@ -119,7 +141,7 @@ async function commitTo(root: string, bare: string, branch: string, files: Recor
 }
 
 /** The CGI exchange with git http-backend: request body in, status and headers parsed out. */
-function serveCgi(req: IncomingMessage, res: ServerResponse, projectRoot: string): void {
+function serveCgi(req: IncomingMessage, res: ServerResponse, projectRoot: string, count: (bytes: number) => void): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const child = spawn('git', ['http-backend'], {
     env: {
@@ -141,7 +163,10 @@ function serveCgi(req: IncomingMessage, res: ServerResponse, projectRoot: string
   let head = Buffer.alloc(0);
   let headersDone = false;
   child.stdout.on('data', (chunk: Buffer) => {
-    if (headersDone) return void res.write(chunk);
+    if (headersDone) {
+      count(chunk.length);
+      return void res.write(chunk);
+    }
     head = Buffer.concat([head, chunk]);
     const end = head.indexOf('\r\n\r\n');
     if (end < 0) return;
@@ -155,6 +180,7 @@ function serveCgi(req: IncomingMessage, res: ServerResponse, projectRoot: string
       else headers[key!] = value;
     }
     res.writeHead(status, headers);
+    count(head.length - end - 4);
     res.write(head.subarray(end + 4));
   });
   child.on('close', () => {

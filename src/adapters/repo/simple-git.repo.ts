@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SimpleGitProgressEvent } from 'simple-git';
@@ -14,6 +15,8 @@ export interface SimpleGitRepoSettings extends RepoPolicy, Omit<GitEnvironment, 
   stateDir: string;
   /** Progress events at most this often (git reports far more). */
   progressIntervalMs: number;
+  /** A directory of bare mirrors, one per repository, that clones borrow objects from. */
+  cacheDir?: string;
 }
 
 const defaultCommitMessage = 'Changes made by the coding assistant';
@@ -34,7 +37,7 @@ export class SimpleGitRepo implements RepoPort {
     const git = gitClient(workspace, env, { repoUrl: spec.repoUrl, token: spec.accessToken, signal, onProgress: progress });
     const cloned = await isRepository(workspace);
     try {
-      if (!cloned) await this.#clone(spec, workspace, git);
+      if (!cloned) await this.#clone(spec, workspace, git, await this.#mirror(spec, env, signal));
       else await this.#pull(spec, git);
       const [branch, baseCommit] = await Promise.all([
         git.revparse(['--abbrev-ref', 'HEAD']),
@@ -78,12 +81,38 @@ export class SimpleGitRepo implements RepoPort {
     }
   }
 
-  async #clone(spec: RepoSpec, workspace: string, git: ReturnType<typeof gitClient>): Promise<void> {
+  async #clone(spec: RepoSpec, workspace: string, git: ReturnType<typeof gitClient>, mirror: string | undefined): Promise<void> {
     if ((await readdir(workspace)).length > 0) {
       throw new DomainError('REPO_FAILED', 'git clone failed: the workspace holds files but no repository', { retryable: false });
     }
     const branch = spec.branch ? [`--branch=${spec.branch}`] : [];
-    await git.clone(spec.repoUrl, workspace, ['--filter=blob:none', '--single-branch', '--no-tags', ...branch]);
+    // With a warm mirror every object is local; without one, blobs come only as checked out.
+    const source = mirror ? [`--reference-if-able=${mirror}`, '--dissociate'] : ['--filter=blob:none'];
+    await git.clone(spec.repoUrl, workspace, [...source, '--single-branch', '--no-tags', ...branch]);
+  }
+
+  /**
+   * The repository's mirror in the cache, brought up to date; undefined without a cache or
+   * when the mirror cannot be updated (then the clone goes to the remote alone).
+   */
+  async #mirror(spec: RepoSpec, env: GitEnvironment, signal: AbortSignal): Promise<string | undefined> {
+    if (!this.settings.cacheDir) return undefined;
+    const mirror = join(this.settings.cacheDir, `${createHash('sha256').update(spec.repoUrl).digest('hex').slice(0, 24)}.git`);
+    try {
+      if (await isDirectory(mirror)) {
+        await gitClient(mirror, env, { repoUrl: spec.repoUrl, token: spec.accessToken, signal }).fetch(['--prune', '--no-tags', spec.repoUrl, '+refs/heads/*:refs/heads/*']);
+      } else {
+        await mkdir(this.settings.cacheDir, { recursive: true });
+        await gitClient(this.settings.cacheDir, env, { repoUrl: spec.repoUrl, token: spec.accessToken, signal }).clone(spec.repoUrl, mirror, ['--mirror', '--no-tags']);
+      }
+      return mirror;
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      const failure = gitFailure(error, 'mirror');
+      // A token the remote refuses fails the clone the same way; nothing to gain from trying.
+      if (failure.message.includes('authentication failed')) throw failure;
+      return undefined;
+    }
   }
 
   async #pull(spec: RepoSpec, git: ReturnType<typeof gitClient>): Promise<void> {
@@ -107,6 +136,10 @@ export class SimpleGitRepo implements RepoPort {
     await Promise.all([mkdir(home, { recursive: true }), mkdir(emptyHooksDir, { recursive: true })]);
     return { ...this.settings, home, emptyHooksDir };
   }
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  return stat(dir).then((s) => s.isDirectory(), () => false);
 }
 
 async function isRepository(dir: string): Promise<boolean> {
