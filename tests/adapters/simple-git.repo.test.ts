@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { appendFile, chmod, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimpleGitRepo } from '../../src/adapters/repo/index.js';
@@ -90,6 +92,37 @@ describe('SimpleGitRepo against a workspace the agent has tampered with', () => 
     } finally {
       await server.close();
       await decoy.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SimpleGitRepo against a remote that stops answering', () => {
+  it('gives up after GIT_TIMEOUT_MS of silence with a retryable network timeout', async () => {
+    const sockets = new Set<import('node:net').Socket>();
+    const silent = createServer(() => undefined);
+    silent.on('connection', (socket) => sockets.add(socket));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const root = await realpath(await mkdtemp(join(tmpdir(), 'uw-repo-')));
+    try {
+      const repo = new SimpleGitRepo({
+        allowedHosts: [],
+        insecureHosts: ['127.0.0.1'],
+        stateDir: join(root, 'state'),
+        path: process.env.PATH ?? '/usr/bin:/bin',
+        timeoutMs: 1000,
+        authorName: 'unified-worker',
+        authorEmail: 'worker@example.test',
+        progressIntervalMs: 100,
+      });
+      const { port } = silent.address() as import('node:net').AddressInfo;
+      await mkdir(join(root, 'ws'));
+      const attempt = repo.prepare({ repoUrl: `http://127.0.0.1:${port}/api.git` }, join(root, 'ws'), () => undefined, new AbortController().signal);
+      await expect(attempt).rejects.toMatchObject({ code: 'REPO_FAILED', message: 'git clone failed: network timeout', retryable: true });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
       await rm(root, { recursive: true, force: true });
     }
   });
