@@ -158,12 +158,11 @@ export class ExecutionUseCase {
       switch (event.type) {
         case 'item':
           if (event.item.kind === 'session') sessionId = event.item.sessionId;
-          await stream.emit({
-            type: 'assistant_message',
-            sessionId,
-            item: event.item,
-            ...(request.includeRaw && event.raw !== undefined ? { raw: event.raw } : {}),
-          });
+          await stream.emit(
+            request.includeRaw && event.raw !== undefined
+              ? { type: 'assistant_message', sessionId, item: event.item, raw: event.raw }
+              : { type: 'assistant_message', sessionId, item: event.item },
+          );
           break;
         case 'notice':
           await stream.emit({ type: 'message', stage: 'provider', text: event.text });

@@ -8,16 +8,24 @@ const minimumLength = 6;
  */
 export class Redactor {
   readonly #values = new Set<string>();
+  /** Each value as it appears inside a JSON string, computed once: json() runs for every event. */
+  #escaped: string[] = [];
 
   add(...values: Array<string | undefined>): this {
     for (const value of values) {
       if (value !== undefined && value.length >= minimumLength) this.#values.add(value);
     }
+    this.#escape();
     return this;
   }
 
   remove(...values: Array<string | undefined>): void {
     for (const value of values) if (value !== undefined) this.#values.delete(value);
+    this.#escape();
+  }
+
+  #escape(): void {
+    this.#escaped = [...this.#values].map((value) => JSON.stringify(value).slice(1, -1));
   }
 
   get size(): number {
@@ -28,6 +36,18 @@ export class Redactor {
     let output = input;
     for (const value of this.#values) {
       if (output.includes(value)) output = output.split(value).join(mask);
+    }
+    return output;
+  }
+
+  /**
+   * JSON text with every secret masked, in the form JSON.stringify gives a string that holds
+   * it (quotes and backslashes escaped), so the result still parses.
+   */
+  json(text: string): string {
+    let output = text;
+    for (const escaped of this.#escaped) {
+      if (output.includes(escaped)) output = output.split(escaped).join(mask);
     }
     return output;
   }

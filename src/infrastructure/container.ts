@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
+import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { Container, ContainerModule } from 'inversify';
 import { ExecutionUseCase } from '../application/execution.use-case.js';
@@ -66,7 +67,7 @@ const application = new ContainerModule(({ bind }) => {
       }),
     [Tokens.Config, Tokens.Providers, Tokens.Workspace, Tokens.Repo, Tokens.Sessions, Tokens.Persistence, Tokens.Clock, Tokens.Logger, Tokens.Redactor],
   );
-  bind<Hono>(Tokens.HttpApp).toResolvedValue(
+  bind<Hono<{ Bindings: HttpBindings }>>(Tokens.HttpApp).toResolvedValue(
     (config: Config, useCase: ExecutionUseCase, slot: JobSlot, logger: LoggerPort, clock: ClockPort) =>
       createHttpApp({
         useCase, slot, logger,

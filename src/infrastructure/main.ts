@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import closeWithGrace from 'close-with-grace';
+import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Server } from 'node:http';
 import type { JobSlot } from '../application/job-slot.js';
@@ -32,7 +33,7 @@ function start(): void {
   redactor.add(config.apiToken?.reveal(), config.claude.credentialsJson?.reveal());
   const logger = createLogger(config.logLevel, redactor);
   const container = createContainer(config, logger, redactor);
-  const app = container.get<Hono>(Tokens.HttpApp);
+  const app = container.get<Hono<{ Bindings: HttpBindings }>>(Tokens.HttpApp);
   const slot = container.get<JobSlot>(Tokens.JobSlot);
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: slowClientLimits }, (info) => {

@@ -60,8 +60,11 @@ export class MemoryPersistence implements PersistencePort {
 export class CollectingSink implements EventSinkPort {
   readonly events: JobEvent[] = [];
 
-  async send(event: JobEvent): Promise<void> {
+  readonly json: string[] = [];
+
+  async send(event: JobEvent, json: string): Promise<void> {
     this.events.push(event);
+    this.json.push(json);
   }
 
   types(): string[] {

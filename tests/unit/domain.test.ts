@@ -52,6 +52,13 @@ describe('Redactor', () => {
     });
   });
 
+  it('masks values inside JSON text, escaped as JSON escapes them, keeping it valid', () => {
+    const secret = 'tok"en\\with-quotes';
+    const redactor = new Redactor().add(secret);
+    const json = JSON.stringify({ output: `key=${secret}` });
+    expect(JSON.parse(redactor.json(json))).toEqual({ output: 'key=[REDACTED]' });
+  });
+
   it('ignores values too short to be credentials', () => {
     expect(new Redactor().add('abc').size).toBe(0);
   });

@@ -1,3 +1,4 @@
+import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { JobSlot } from '../../application/job-slot.js';
 import { DomainError } from '../../domain/errors.js';
@@ -11,7 +12,7 @@ export interface ControlRouteDeps {
 }
 
 /** Health, status and cancel: what a load balancer and an operator ask of a worker. */
-export function registerControlRoutes(app: Hono, { slot, version, startedAt, now }: ControlRouteDeps): void {
+export function registerControlRoutes(app: Hono<{ Bindings: HttpBindings }>, { slot, version, startedAt, now }: ControlRouteDeps): void {
   app.get('/health', (c) =>
     c.json({ status: 'ok', version, uptimeS: Math.floor((now() - startedAt) / 1000) }),
   );

@@ -1,5 +1,6 @@
+import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import * as v from 'valibot';
 import type { ExecutionUseCase } from '../../application/execution.use-case.js';
 import type { JobSlot } from '../../application/job-slot.js';
@@ -18,7 +19,7 @@ export interface ExecuteRouteDeps {
 }
 
 /** POST /execute: validate, take the worker's one slot, then stream the job as SSE. */
-export function registerExecuteRoute(app: Hono, { useCase, slot, logger, heartbeatMs }: ExecuteRouteDeps): void {
+export function registerExecuteRoute(app: Hono<{ Bindings: HttpBindings }>, { useCase, slot, logger, heartbeatMs }: ExecuteRouteDeps): void {
   app.post('/execute', async (c) => {
     if (slot.busy) return fail(c, 'WORKER_BUSY', 'this worker is running a job');
     const body = await c.req.json().catch(() => undefined);
@@ -32,21 +33,20 @@ export function registerExecuteRoute(app: Hono, { useCase, slot, logger, heartbe
     if (!admitted.ok) return errorResponse(c, admitted.error);
     const lease = slot.tryAcquire();
     if (!lease) return fail(c, 'WORKER_BUSY', 'this worker is running a job');
-    return streamSSE(
-      c,
-      async (stream) => {
-        const sink = new SseEventSink(stream, heartbeatMs);
-        stream.onAbort(() => lease.abort(new DomainError('CANCELLED', 'the client disconnected')));
-        try {
-          await useCase.execute(admitted.value, sink, lease);
-        } catch (error) {
-          logger.error({ err: error }, 'job stream failed');
-        } finally {
-          sink.close();
-          lease.release();
-        }
-      },
-      async (error) => logger.error({ err: error }, 'job stream failed'),
-    );
+    // The stream is written to Node's response directly: hono's stream helpers cost several
+    // microseconds an event, and the relay of a busy assistant sends hundreds of thousands.
+    const res = c.env.outgoing;
+    const sink = new SseEventSink(res, heartbeatMs);
+    res.once('close', () => {
+      if (!res.writableFinished) lease.abort(new DomainError('CANCELLED', 'the client disconnected'));
+    });
+    void useCase
+      .execute(admitted.value, sink, lease)
+      .catch((error: unknown) => logger.error({ err: error }, 'job stream failed'))
+      .finally(() => {
+        sink.end();
+        lease.release();
+      });
+    return RESPONSE_ALREADY_SENT;
   });
 }

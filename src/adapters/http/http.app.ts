@@ -1,3 +1,4 @@
+import type { HttpBindings } from '@hono/node-server';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
@@ -27,8 +28,8 @@ export interface HttpAppDeps {
 const unauthorized = (): Response =>
   Response.json({ error: { code: 'UNAUTHORIZED', message: 'a valid bearer token is required' } }, { status: 401 });
 
-export function createHttpApp(deps: HttpAppDeps): Hono {
-  const app = new Hono();
+export function createHttpApp(deps: HttpAppDeps): Hono<{ Bindings: HttpBindings }> {
+  const app = new Hono<{ Bindings: HttpBindings }>();
   const guard = authGuard(deps.apiToken);
   app.use('/execute', guard, jsonOnly(), bodyLimit({
     maxSize: deps.maxBodyBytes,

@@ -1,4 +1,4 @@
-import type { SSEStreamingApi } from 'hono/streaming';
+import type { ServerResponse } from 'node:http';
 import type { EventSinkPort } from '../../application/ports/event-sink.port.js';
 import type { JobEvent } from '../../domain/job-event.js';
 
@@ -6,36 +6,90 @@ import type { JobEvent } from '../../domain/job-event.js';
 export const heartbeatMs = 15_000;
 
 /**
- * A job's events as Server-Sent Events: `id` is the sequence number, `event` the type. A
- * comment line is sent whenever the stream has been quiet for heartbeatMs. After the client
- * has gone, sends are dropped rather than written into a closed socket.
+ * A job's events as Server-Sent Events, written straight to Node's response: `id` is the
+ * sequence number, `event` the type. Events sent in the same tick are joined into one socket
+ * write; a lone event goes out at the end of its tick, without added delay. A full socket
+ * makes send() wait for 'drain', so backpressure reaches the provider's stdout. A comment
+ * line goes out whenever the stream has been quiet for heartbeatMs.
  */
 export class SseEventSink implements EventSinkPort {
   #timer: NodeJS.Timeout | undefined;
+  #pending = '';
+  #closed = false;
 
   constructor(
-    private readonly stream: SSEStreamingApi,
+    private readonly res: ServerResponse,
     private readonly interval = heartbeatMs,
   ) {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+    });
+    // Headers go out at once: the client knows it was accepted before any slow work.
+    res.flushHeaders();
+    res.once('close', () => this.close());
     this.#arm();
   }
 
-  async send(event: JobEvent): Promise<void> {
-    if (this.stream.aborted || this.stream.closed) return;
+  /** True once the client has gone or the stream was closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async send(event: JobEvent, json: string): Promise<void> {
+    if (this.#closed) return;
     this.#arm();
-    await this.stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
+    this.#write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${json}\n\n`);
+    if (this.res.writableNeedDrain) await this.#drained();
+  }
+
+  /** Ends the response after what was written; stops the heartbeat. */
+  end(): void {
+    if (!this.#closed) this.res.end(this.#take());
+    this.close();
   }
 
   close(): void {
+    this.#closed = true;
     clearTimeout(this.#timer);
-    this.#timer = undefined;
+  }
+
+  #write(frame: string): void {
+    if (this.#pending === '') process.nextTick(() => this.#flush());
+    this.#pending += frame;
+  }
+
+  #flush(): void {
+    if (this.#pending !== '' && !this.#closed) this.res.write(this.#take());
+  }
+
+  #take(): string {
+    const text = this.#pending;
+    this.#pending = '';
+    return text;
+  }
+
+  #drained(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.res.on('close', done);
+    });
   }
 
   #arm(): void {
     clearTimeout(this.#timer);
+    if (this.#closed) return;
     this.#timer = setTimeout(() => {
-      if (this.stream.aborted || this.stream.closed) return;
-      void this.stream.write(': keep-alive\n\n').then(() => this.#arm());
+      if (this.#closed) return;
+      this.#write(': keep-alive\n\n');
+      this.#arm();
     }, this.interval);
     this.#timer.unref();
   }
