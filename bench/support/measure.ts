@@ -18,8 +18,8 @@ export function percentile(values: number[], p: number): number {
 }
 
 /** Prints each measurement in ms and as a ratio to the first row, the baseline. */
-export function report(name: string, rows: Array<[label: string, ms: number]>): void {
+export function report(name: string, rows: Array<[label: string, value: number]>, unit = 'ms'): void {
   const base = rows[0]![1];
   console.log(`\n${name}`);
-  for (const [label, ms] of rows) console.log(`  ${label.padEnd(44)} ${ms.toFixed(1).padStart(9)} ms   ${(ms / base).toFixed(2)}x`);
+  for (const [label, value] of rows) console.log(`  ${label.padEnd(44)} ${value.toFixed(1).padStart(9)} ${unit.padEnd(2)}   ${(value / base).toFixed(2)}x`);
 }

@@ -8,9 +8,11 @@ import { dirname, join } from 'node:path';
  */
 export function findClaudeExecutable(from: string): string {
   const require = createRequire(from);
-  const libc = isMusl() ? '-musl' : '';
+  const platform = `@anthropic-ai/claude-code-${process.platform}-${process.arch}`;
+  // npm installs only the package that matches this machine's libc, so trying both is enough.
   const candidates = [
-    () => join(dirname(require.resolve(`@anthropic-ai/claude-code-${process.platform}-${process.arch}${libc}/package.json`)), 'claude'),
+    () => join(dirname(require.resolve(`${platform}/package.json`)), 'claude'),
+    () => join(dirname(require.resolve(`${platform}-musl/package.json`)), 'claude'),
     () => join(dirname(require.resolve('@anthropic-ai/claude-code/package.json')), 'bin', 'claude.exe'),
   ];
   for (const candidate of candidates) {
@@ -22,9 +24,4 @@ export function findClaudeExecutable(from: string): string {
     }
   }
   return 'claude';
-}
-
-function isMusl(): boolean {
-  const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
-  return process.platform === 'linux' && !report.header?.glibcVersionRuntime;
 }

@@ -26,8 +26,8 @@ export class SseEventSink implements EventSinkPort {
       'cache-control': 'no-cache, no-transform',
       'x-accel-buffering': 'no',
     });
-    // Headers go out at once: the client knows it was accepted before any slow work.
-    res.flushHeaders();
+    // No flushHeaders(): the headers leave with the `connected` event, in one packet, at the end
+    // of this tick, before any slow work.
     res.once('close', () => this.close());
     this.#arm();
   }

@@ -1,0 +1,58 @@
+/**
+ * bench/cold-start: process spawn to the port accepting connections, and RSS once idle, for
+ * the worker bundle against a bare node:http server.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { median, report } from './support/measure.js';
+import { benchToken } from './support/harness.js';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 10);
+let port = 20000 + Math.floor(Math.random() * 20000);
+
+function accepts(p: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(p, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+async function start(args: string[], env: Record<string, string>): Promise<{ ms: number; rssKb: number }> {
+  const p = port++;
+  const begin = performance.now();
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', PORT: String(p), ...env }, stdio: 'ignore' });
+  while (!(await accepts(p))) {
+    if (child.exitCode !== null) throw new Error(`the server on port ${p} exited with ${child.exitCode}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const ms = performance.now() - begin;
+  await new Promise((resolve) => setTimeout(resolve, 300)); // let start-up garbage settle before reading RSS
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]);
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('exit', resolve));
+  return { ms, rssKb };
+}
+
+const bareServer = `require('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT), '127.0.0.1')`;
+const workspace = await mkdtemp(join(tmpdir(), 'uw-bench-cold-'));
+const bare: Array<{ ms: number; rssKb: number }> = [];
+const ours: Array<{ ms: number; rssKb: number }> = [];
+for (let i = 0; i < rounds; i++) {
+  bare.push(await start(['-e', bareServer], {}));
+  ours.push(await start(['dist/worker.mjs'], { WORKER_API_TOKEN: benchToken, HOST: '127.0.0.1', WORKSPACE_DIR: workspace, LOG_LEVEL: 'warn' }));
+}
+report('cold start: spawn to accepting connections (median)', [
+  ['bare node:http server', median(bare.map((r) => r.ms))],
+  ['worker bundle (dist/worker.mjs)', median(ours.map((r) => r.ms))],
+]);
+report('idle RSS, KB (median)', [
+  ['bare node:http server', median(bare.map((r) => r.rssKb))],
+  ['worker bundle (dist/worker.mjs)', median(ours.map((r) => r.rssKb))],
+], 'KB');
