@@ -22,7 +22,7 @@ export async function fakeClaudeWith(events: number): Promise<string> {
 
 export async function startBenchWorker(events: number, env: Record<string, string> = {}): Promise<WorkerProcess> {
   const workspace = await mkdtemp(join(tmpdir(), 'uw-bench-ws-'));
-  return startWorker({
+  const worker = await startWorker({
     env: {
       WORKER_API_TOKEN: benchToken,
       HOST: '127.0.0.1',
@@ -33,6 +33,15 @@ export async function startBenchWorker(events: number, env: Record<string, strin
       ...env,
     },
   });
+  // The worker runs in a process group of its own: end it even when the benchmark dies.
+  process.once('exit', () => {
+    try {
+      process.kill(-worker.pid, 'SIGKILL');
+    } catch {
+      // Already stopped.
+    }
+  });
+  return worker;
 }
 
 export const jobBody = JSON.stringify({ userRequest: 'bench', codingAssistantProvider: 'claude-code', codingAssistantAccessToken: 'sk-ant-bench-token-000000' });
