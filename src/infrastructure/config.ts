@@ -39,6 +39,8 @@ const envSchema = v.object({
   SHUTDOWN_GRACE_MS: integer(10_000, 100, 600_000),
   DB_FLUSH_TIMEOUT_MS: integer(10_000, 0, 600_000),
   SSE_HEARTBEAT_MS: integer(15_000, 100, 600_000),
+  HTTP_HEADERS_TIMEOUT_MS: integer(10_000, 500, 600_000),
+  HTTP_REQUEST_TIMEOUT_MS: integer(30_000, 500, 600_000),
   LOG_LEVEL: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
   CLAUDE_CODE_PATH: optionalText,
   ANTHROPIC_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
@@ -70,6 +72,9 @@ export interface Config {
   shutdownGraceMs: number;
   flushTimeoutMs: number;
   heartbeatMs: number;
+  /** How long a client may take to send its headers, and its whole request (never the response). */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   logLevel: string;
   claude: {
     executable: string;
@@ -130,6 +135,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     flushTimeoutMs: e.DB_FLUSH_TIMEOUT_MS,
     heartbeatMs: e.SSE_HEARTBEAT_MS,
+    headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: Math.max(e.HTTP_REQUEST_TIMEOUT_MS, e.HTTP_HEADERS_TIMEOUT_MS),
     logLevel: e.LOG_LEVEL,
     claude: {
       executable: e.CLAUDE_CODE_PATH ?? context.claudeExecutable,

@@ -18,7 +18,11 @@ import { version } from './version.js';
  * limits only every connectionsCheckingInterval (30 s by default), so that is shortened too.
  * requestTimeout bounds receiving the request, never the SSE response.
  */
-const slowClientLimits = { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 };
+const slowClientLimits = (config: Config) => ({
+  headersTimeout: config.headersTimeoutMs,
+  requestTimeout: config.requestTimeoutMs,
+  connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs / 2),
+});
 
 function start(): void {
   const redactor = new Redactor();
@@ -36,7 +40,7 @@ function start(): void {
   const app = container.get<Hono<{ Bindings: HttpBindings }>>(Tokens.HttpApp);
   const slot = container.get<JobSlot>(Tokens.JobSlot);
 
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: slowClientLimits }, (info) => {
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: slowClientLimits(config) }, (info) => {
     logger.info({ host: config.host, port: info.port, version, workerId: config.workerId }, 'listening');
     if (!config.apiToken) logger.warn({ host: config.host }, 'no WORKER_API_TOKEN: listening on loopback only, without authentication');
   }) as Server;

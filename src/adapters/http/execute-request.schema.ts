@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { isValidBranchName } from '../../domain/git-ref.js';
 
 // NUL and other control characters have no place in any field; prose may keep tab and newlines.
 const controlChars = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
@@ -29,19 +30,7 @@ const workspace = v.pipe(
   ),
 );
 
-/** git's check-ref-format rules for a branch name, plus no leading '-'. */
-const branch = v.pipe(
-  v.string(),
-  v.minLength(1),
-  v.maxLength(255),
-  v.check(
-    (s) =>
-      !/^[-/.]|[/.]$|\.\.|\/\/|@\{|\.lock(\/|$)|\/\./.test(s) &&
-      !/[\u0000-\u0020\u007f~^:?*[\\]/.test(s) &&
-      s !== '@',
-    'must be a valid git branch name',
-  ),
-);
+const branch = v.pipe(v.string(), v.check(isValidBranchName, 'must be a valid git branch name'));
 
 const githubSchema = v.strictObject({
   repoUrl: v.pipe(line(2048), v.url('must be a URL')),

@@ -1,4 +1,6 @@
 import type { ValidationIssue } from '../../domain/errors.js';
+import { isValidBranchName } from '../../domain/git-ref.js';
+import type { RepoSpec } from '../../application/ports/repo.port.js';
 
 export interface RepoPolicy {
   /** Hosts that may be cloned over https. */
@@ -30,6 +32,14 @@ export function checkRepoUrl(raw: string, policy: RepoPolicy): ValidationIssue[]
   if (!policy.allowedHosts.includes(host) && !insecure) return refuse(`host ${host} is not allowed`);
   if (url.pathname.length < 2 || url.pathname.includes('..')) return refuse('must name a repository');
   return [];
+}
+
+/** The URL and both branch names of a spec: the adapter checks again what the API already did. */
+export function checkRepoSpec(spec: RepoSpec, policy: RepoPolicy): ValidationIssue[] {
+  const issues = checkRepoUrl(spec.repoUrl, policy);
+  if (spec.branch !== undefined && !isValidBranchName(spec.branch)) issues.push({ path: 'branch', message: 'must be a valid git branch name' });
+  if (spec.push && !isValidBranchName(spec.push.branch)) issues.push({ path: 'push.branch', message: 'must be a valid git branch name' });
+  return issues;
 }
 
 /** The part of a repository URL that credentials are scoped to: scheme, host and port. */

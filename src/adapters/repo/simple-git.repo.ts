@@ -8,7 +8,7 @@ import type { RepoChanges } from '../../domain/repo-changes.js';
 import { fileChanges } from './change-stats.js';
 import { gitClient, type GitEnvironment } from './git-client.js';
 import { gitFailure, pushFailureReason } from './git-failure.js';
-import { checkRepoUrl, type RepoPolicy } from './repo-policy.js';
+import { checkRepoSpec, type RepoPolicy } from './repo-policy.js';
 
 export interface SimpleGitRepoSettings extends RepoPolicy, Omit<GitEnvironment, 'home' | 'emptyHooksDir'> {
   /** The worker's own directory for git's empty HOME and hooks directory. */
@@ -26,7 +26,7 @@ export class SimpleGitRepo implements RepoPort {
   constructor(private readonly settings: SimpleGitRepoSettings) {}
 
   validate(spec: RepoSpec): ValidationIssue[] {
-    return checkRepoUrl(spec.repoUrl, this.settings);
+    return checkRepoSpec(spec, this.settings);
   }
 
   async prepare(spec: RepoSpec, workspace: string, onProgress: (p: RepoProgress) => void, signal: AbortSignal): Promise<RepoCheckout> {
@@ -50,6 +50,8 @@ export class SimpleGitRepo implements RepoPort {
   }
 
   async publish(spec: RepoSpec, checkout: RepoCheckout, signal: AbortSignal): Promise<RepoChanges> {
+    const invalid = this.validate(spec);
+    if (invalid.length > 0) throw new DomainError('VALIDATION_FAILED', `github.${invalid[0]!.path} ${invalid[0]!.message}`);
     const env = await this.#environment();
     // The token is needed even to diff: a partial clone fetches old file contents on demand.
     const git = gitClient(checkout.directory, env, { repoUrl: spec.repoUrl, token: spec.accessToken, signal });

@@ -1,0 +1,41 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiToken, executeBody, providerToken, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
+import { startGitServer, type GitServer } from '../support/git-server.js';
+import { collectEvents, postExecute } from '../support/sse-client.js';
+
+describe('an agent that goes looking for secrets through its Bash tool', () => {
+  let git: GitServer;
+  let fx: E2eFixture;
+  beforeEach(async () => {
+    git = await startGitServer();
+    fx = await startE2e({ GIT_ALLOWED_INSECURE_HOSTS: '127.0.0.1' });
+  });
+  afterEach(async () => {
+    await fx.close();
+    await git.close();
+  });
+
+  it('finds neither the worker token nor the GitHub token, and the stream masks the provider token', async () => {
+    const repoUrl = await git.createRepo('api', { 'README.md': '# api\n' });
+    fx.model.script([
+      { kind: 'tool_use', name: 'Bash', input: { command: 'env; ps auxww; cat .git/config; git config --list', description: 'look around' } },
+      { kind: 'text', text: 'looked' },
+    ]);
+    const events = await collectEvents(
+      await postExecute(
+        fx.worker.url,
+        executeBody({ github: { repoUrl, accessToken: git.token }, providerOptions: { allowedTools: ['Bash'] } }),
+        { token: apiToken },
+      ),
+    );
+    const result = events.find((event) => (event.data.item as { kind?: string } | undefined)?.kind === 'tool_result');
+    const output = (result?.data.item as { output: string; ok: boolean }).output;
+    expect(output).toContain('PATH=');
+    expect(output).toContain(`remote.origin.url=${repoUrl}`);
+    for (const secret of [apiToken, git.token]) expect(output).not.toContain(secret);
+    // The CLI needs its own key in its environment; the worker masks it wherever it surfaces.
+    expect(output).toContain('ANTHROPIC_API_KEY=[REDACTED]');
+    const stream = events.map((event) => event.raw).join('\n');
+    for (const secret of [apiToken, git.token, providerToken]) expect(stream).not.toContain(secret);
+  });
+});

@@ -1,0 +1,70 @@
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { apiToken, executeBody, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
+import { postExecute, sseEvents } from '../support/sse-client.js';
+
+async function next(events: AsyncGenerator<{ data: { type: string } }>, type: string) {
+  for (let item = await events.next(); !item.done; item = await events.next()) if (item.value.data.type === type) return item.value;
+  throw new Error(`no ${type}`);
+}
+
+function refused(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.on('error', () => resolve(true));
+  });
+}
+
+describe('attacks on the HTTP surface', () => {
+  let fx: E2eFixture;
+  afterEach(async () => fx?.close());
+
+  it('attack 6: /health stays 200 while a job runs; busy shows only in 429 and /status', async () => {
+    fx = await startE2e();
+    fx.model.script([{ kind: 'hang' }]);
+    const events = sseEvents(await postExecute(fx.worker.url, executeBody(), { token: apiToken }));
+    await next(events, 'connected');
+    const health = await fetch(`${fx.worker.url}/health`);
+    expect(health.status).toBe(200);
+    expect(((await (await fetch(`${fx.worker.url}/status`)).json()) as { status: string }).status).toBe('busy');
+    expect((await postExecute(fx.worker.url, executeBody(), { token: apiToken })).status).toBe(429);
+  });
+
+  it('attack 7: an ephemeral worker stops listening once it takes its job, so a balancer retries elsewhere', async () => {
+    fx = await startE2e({ EXIT_AFTER_JOB: 'true' });
+    fx.model.script([{ kind: 'hang' }]);
+    const events = sseEvents(await postExecute(fx.worker.url, executeBody(), { token: apiToken }));
+    await next(events, 'connected');
+    expect(await refused(fx.worker.url)).toBe(true);
+  });
+
+  it('attack 8: a slowloris client is cut within twice the headers timeout', async () => {
+    fx = await startE2e({ HTTP_HEADERS_TIMEOUT_MS: '1000' });
+    const { port } = new URL(fx.worker.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => undefined); // the drip may write after the server has hung up
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const started = Date.now();
+    socket.write('POST /execute HTTP/1.1\r\nHost: x\r\n');
+    const drip = setInterval(() => socket.write('X-Slow: 1\r\n'), 200);
+    await new Promise((resolve) => socket.once('close', resolve));
+    clearInterval(drip);
+    // Not a speed limit: without the fix Node cut such a client only after about 30 s.
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('attack 10: a NUL byte in a token is refused with 400 that does not echo it', async () => {
+    fx = await startE2e();
+    const secret = 'sk-ant-api03-nul\u0000-very-secret-value';
+    const response = await postExecute(fx.worker.url, executeBody({ codingAssistantAccessToken: secret }), { token: apiToken });
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(text).toContain('codingAssistantAccessToken');
+    expect(text).not.toContain('very-secret-value');
+    expect(fx.worker.output.join('\n')).not.toContain('very-secret-value');
+  });
+});
