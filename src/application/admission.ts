@@ -2,6 +2,7 @@ import { DomainError, type ValidationIssue } from '../domain/errors.js';
 import { err, ok, type Result } from '../domain/result.js';
 import type { JobRequest } from './job-request.js';
 import type { ProviderOptionName } from './ports/provider.port.js';
+import type { PersistencePort } from './ports/persistence.port.js';
 import type { RepoPort } from './ports/repo.port.js';
 import type { ProviderRegistry } from './provider-registry.js';
 
@@ -17,6 +18,7 @@ export function admitRequest(
   request: JobRequest,
   providers: ProviderRegistry,
   repo: RepoPort,
+  persistence: PersistencePort,
   limits: AdmissionLimits,
 ): Result<JobRequest, DomainError> {
   if (!providers.has(request.provider)) {
@@ -38,6 +40,9 @@ export function admitRequest(
   }
   if (request.timeoutMs !== undefined && request.timeoutMs > limits.maxJobMs) {
     issues.push({ path: 'providerOptions.timeoutMs', message: `must be at most ${limits.maxJobMs}` });
+  }
+  if (request.database && !persistence.enabled) {
+    issues.push({ path: 'database', message: 'this worker has no database configured (DB_BASE_URL)' });
   }
   if (request.github) {
     issues.push(...repo.validate(request.github).map((issue) => ({ ...issue, path: `github.${issue.path}` })));

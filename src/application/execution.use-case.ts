@@ -12,7 +12,7 @@ import { JobStream } from './job-stream.js';
 import type { ClockPort } from './ports/clock.port.js';
 import type { EventSinkPort } from './ports/event-sink.port.js';
 import type { LoggerPort } from './ports/logger.port.js';
-import type { PersistencePort } from './ports/persistence.port.js';
+import type { JobRecorder, PersistencePort, PersistenceReport } from './ports/persistence.port.js';
 import type { ProviderOutcome, ProviderPort } from './ports/provider.port.js';
 import type { RepoCheckout, RepoPort } from './ports/repo.port.js';
 import type { SessionStorePort } from './ports/session-store.port.js';
@@ -58,7 +58,7 @@ export class ExecutionUseCase {
 
   /** Checks what only the worker knows (providers, credentials, limits) before a stream starts. */
   admit(request: JobRequest): Result<JobRequest, DomainError> {
-    return admitRequest(request, this.deps.providers, this.deps.repo, this.deps.settings);
+    return admitRequest(request, this.deps.providers, this.deps.repo, this.deps.persistence, this.deps.settings);
   }
 
   async execute(request: JobRequest, sink: EventSinkPort, lease: JobLease): Promise<void> {
@@ -83,9 +83,16 @@ export class ExecutionUseCase {
       const outcome = await this.#runAssistant(context, place, resume);
       const changes = place.checkout && (await this.#publish(context, place.checkout));
       job.moveTo('completed');
-      await stream.emit({ type: 'completed', ...outcome, durationMs: clock.now() - job.startedAt, ...(changes && { changes }) });
+      const persistence = await this.#flush(context, recorder);
+      await stream.emit({
+        type: 'completed',
+        ...outcome,
+        durationMs: clock.now() - job.startedAt,
+        ...(changes && { changes }),
+        ...(persistence && { persistence }),
+      });
     } catch (thrown) {
-      await this.#fail(context, signal.aborted ? signal.reason : thrown);
+      await this.#fail(context, signal.aborted ? signal.reason : thrown, await this.#flush(context, recorder));
     } finally {
       deadline.clear();
       await recorder.close(AbortSignal.timeout(settings.flushTimeoutMs));
@@ -187,11 +194,23 @@ export class ExecutionUseCase {
     }
   }
 
-  async #fail({ job, stream }: JobContext, thrown: unknown): Promise<void> {
+  async #fail({ job, stream }: JobContext, thrown: unknown, persistence: PersistenceReport | undefined): Promise<void> {
     const error = DomainError.from(thrown);
     if (error.code === 'INTERNAL') this.deps.logger.error({ jobId: job.id, err: thrown }, 'job failed unexpectedly');
     job.fail(error.code);
-    await stream.emit({ type: 'error', code: error.code, message: error.message, retryable: error.retryable });
+    await stream.emit({
+      type: 'error',
+      code: error.code,
+      message: error.message,
+      retryable: error.retryable,
+      ...(persistence && { persistence }),
+    });
+  }
+
+  /** Before the terminal event, so it can say what the database missed; bounded by flushTimeoutMs. */
+  async #flush({ request }: JobContext, recorder: JobRecorder): Promise<PersistenceReport | undefined> {
+    if (!request.database) return undefined;
+    return recorder.flush(AbortSignal.timeout(this.deps.settings.flushTimeoutMs));
   }
 
   #deadline(ms: number): { signal: AbortSignal; clear(): void } {

@@ -4,6 +4,12 @@ import type { RepoChanges } from './repo-changes.js';
 
 export const apiVersion = '1';
 
+/** How many of a job's events reached the client's database, and how many it missed. */
+export interface PersistenceReport {
+  stored: number;
+  dropped: number;
+}
+
 export type JobStage = 'workspace' | 'repository' | 'session' | 'provider' | 'publish';
 
 /** The body of each event, without the envelope every event shares. */
@@ -27,8 +33,10 @@ export type JobEventBody =
       usage: Usage;
       /** Present whenever the job used a repository, pushed or not. */
       changes?: RepoChanges;
+      /** With a database: what reached it of the events before this one. */
+      persistence?: PersistenceReport;
     }
-  | { type: 'error'; code: ErrorCode; message: string; retryable: boolean };
+  | { type: 'error'; code: ErrorCode; message: string; retryable: boolean; persistence?: PersistenceReport };
 
 export interface JobEventEnvelope {
   seq: number;

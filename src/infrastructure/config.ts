@@ -38,6 +38,13 @@ const envSchema = v.object({
   MAX_JOB_MS: integer(4 * 3_600_000, 1000, 7 * 24 * 3_600_000),
   SHUTDOWN_GRACE_MS: integer(10_000, 100, 600_000),
   DB_FLUSH_TIMEOUT_MS: integer(10_000, 0, 600_000),
+  DB_BASE_URL: v.optional(v.pipe(v.string(), v.url('must be a URL'), v.regex(/^https?:\/\//, 'must be an http(s) URL'))),
+  DB_BATCH_SIZE: integer(200, 1, 10_000),
+  DB_BATCH_INTERVAL_MS: integer(50, 0, 60_000),
+  DB_BUFFER_MAX: integer(100_000, 1, 10_000_000),
+  DB_REQUEST_TIMEOUT_MS: integer(10_000, 100, 600_000),
+  DB_RETRY_BASE_MS: integer(100, 1, 60_000),
+  DB_RETRY_MAX_MS: integer(5_000, 1, 600_000),
   SSE_HEARTBEAT_MS: integer(15_000, 100, 600_000),
   HTTP_HEADERS_TIMEOUT_MS: integer(10_000, 500, 600_000),
   HTTP_REQUEST_TIMEOUT_MS: integer(30_000, 500, 600_000),
@@ -71,6 +78,15 @@ export interface Config {
   maxJobMs: number;
   shutdownGraceMs: number;
   flushTimeoutMs: number;
+  database?: {
+    baseUrl: string;
+    batchSize: number;
+    batchIntervalMs: number;
+    bufferMax: number;
+    requestTimeoutMs: number;
+    baseMs: number;
+    maxMs: number;
+  };
   heartbeatMs: number;
   /** How long a client may take to send its headers, and its whole request (never the response). */
   headersTimeoutMs: number;
@@ -134,6 +150,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
     maxJobMs: e.MAX_JOB_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     flushTimeoutMs: e.DB_FLUSH_TIMEOUT_MS,
+    database: e.DB_BASE_URL
+      ? {
+          baseUrl: e.DB_BASE_URL,
+          batchSize: e.DB_BATCH_SIZE,
+          batchIntervalMs: e.DB_BATCH_INTERVAL_MS,
+          bufferMax: e.DB_BUFFER_MAX,
+          requestTimeoutMs: e.DB_REQUEST_TIMEOUT_MS,
+          baseMs: e.DB_RETRY_BASE_MS,
+          maxMs: e.DB_RETRY_MAX_MS,
+        }
+      : undefined,
     heartbeatMs: e.SSE_HEARTBEAT_MS,
     headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: Math.max(e.HTTP_REQUEST_TIMEOUT_MS, e.HTTP_HEADERS_TIMEOUT_MS),

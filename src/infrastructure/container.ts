@@ -13,7 +13,7 @@ import type { WorkspacePort } from '../application/ports/workspace.port.js';
 import { ProviderRegistry } from '../application/provider-registry.js';
 import { Redactor } from '../domain/redactor.js';
 import { createHttpApp } from '../adapters/http/index.js';
-import { NoopPersistence } from '../adapters/persistence/index.js';
+import { HttpDbApiPersistence, NoopPersistence } from '../adapters/persistence/index.js';
 import { ClaudeCodeProvider } from '../adapters/providers/claude-code/index.js';
 import { SimpleGitRepo } from '../adapters/repo/index.js';
 import { FileSessionStore } from '../adapters/sessions/index.js';
@@ -47,7 +47,11 @@ const adapters = new ContainerModule(({ bind }) => {
       new SimpleGitRepo({ ...config.git, path: config.path, stateDir: config.stateDir, progressIntervalMs: 100 }),
     [Tokens.Config],
   );
-  bind<PersistencePort>(Tokens.Persistence).toConstantValue(new NoopPersistence());
+  bind<PersistencePort>(Tokens.Persistence).toResolvedValue(
+    (config: Config, logger: LoggerPort) =>
+      config.database ? new HttpDbApiPersistence(config.database, logger) : new NoopPersistence(),
+    [Tokens.Config, Tokens.Logger],
+  );
 });
 
 const application = new ContainerModule(({ bind }) => {

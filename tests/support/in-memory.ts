@@ -47,13 +47,12 @@ export class MemorySessionStore implements SessionStorePort {
 }
 
 export class MemoryPersistence implements PersistencePort {
+  readonly enabled = true;
   readonly events: JobEvent[] = [];
 
   open(): JobRecorder {
-    return {
-      record: (event) => void this.events.push(event),
-      close: async () => ({ stored: this.events.length, dropped: 0 }),
-    };
+    const report = async () => ({ stored: this.events.length, dropped: 0 });
+    return { record: (event) => void this.events.push(event), flush: report, close: report };
   }
 }
 

@@ -1,4 +1,4 @@
-import type { JobEvent } from '../../domain/job-event.js';
+import type { JobEvent, PersistenceReport } from '../../domain/job-event.js';
 import type { Secret } from '../../domain/secret.js';
 
 export interface PersistenceTarget {
@@ -6,19 +6,20 @@ export interface PersistenceTarget {
   accessToken: Secret;
 }
 
-export interface PersistenceReport {
-  stored: number;
-  dropped: number;
-}
+export type { PersistenceReport };
 
 /** Records one job's events; record() never blocks the stream. */
 export interface JobRecorder {
   record(event: JobEvent): void;
-  /** Flushes what is buffered, giving up when the signal aborts. */
+  /** Stores what is recorded so far, giving up (and counting it dropped) when the signal aborts. */
+  flush(signal: AbortSignal): Promise<PersistenceReport>;
+  /** Flushes the rest and reports the final status; nothing may be recorded after. */
   close(signal: AbortSignal): Promise<PersistenceReport>;
 }
 
 /** Stores every event of a job in the client's database. */
 export interface PersistencePort {
+  /** False when the worker has no database to write to, so requests naming one are refused. */
+  readonly enabled: boolean;
   open(jobId: string, target: PersistenceTarget | undefined): JobRecorder;
 }

@@ -1,0 +1,120 @@
+import type { LoggerPort } from '../../application/ports/logger.port.js';
+import type { JobRecorder, PersistencePort, PersistenceReport, PersistenceTarget } from '../../application/ports/persistence.port.js';
+import type { JobEvent } from '../../domain/job-event.js';
+import { DbApiClient, type DbApiClientSettings } from './db-api.client.js';
+import { noopRecorder } from './noop.persistence.js';
+
+export interface HttpDbApiSettings extends DbApiClientSettings {
+  /** Chunks per request. */
+  batchSize: number;
+  /** How long a chunk may wait for others to fill its batch. */
+  batchIntervalMs: number;
+  /** Chunks held in memory at most; beyond that new ones are dropped and counted. */
+  bufferMax: number;
+}
+
+interface Chunk {
+  seq: number;
+  type: string;
+  data: JobEvent;
+  timestamp: string;
+}
+
+/** Stores each job's events in the client's database through the HTTP DB API (docs/db-api.md). */
+export class HttpDbApiPersistence implements PersistencePort {
+  readonly enabled = true;
+
+  constructor(
+    private readonly settings: HttpDbApiSettings,
+    private readonly logger: LoggerPort,
+  ) {}
+
+  open(jobId: string, target: PersistenceTarget | undefined): JobRecorder {
+    if (!target) return noopRecorder;
+    return new HttpJobRecorder(jobId, new DbApiClient(this.settings, target, this.logger), this.settings, this.logger);
+  }
+}
+
+/**
+ * Batches chunks by count and by a short interval, one request in flight at a time so the
+ * database sees them in order; the stream never waits for it.
+ */
+class HttpJobRecorder implements JobRecorder {
+  #buffer: Chunk[] = [];
+  #stored = 0;
+  #dropped = 0;
+  #status: 'running' | 'completed' | 'error' = 'running';
+  #announced = false;
+  #pumping: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  /** Aborted when a flush gives up: ends the request in flight and its retries. */
+  #giveUp = new AbortController();
+
+  constructor(
+    private readonly jobId: string,
+    private readonly client: DbApiClient,
+    private readonly settings: HttpDbApiSettings,
+    private readonly logger: LoggerPort,
+  ) {}
+
+  record(event: JobEvent): void {
+    if (event.type === 'completed') this.#status = 'completed';
+    if (event.type === 'error') this.#status = 'error';
+    if (this.#buffer.length >= this.settings.bufferMax) {
+      this.#dropped++;
+      return;
+    }
+    this.#buffer.push({ seq: event.seq, type: event.type, data: event, timestamp: event.timestamp });
+    if (this.#buffer.length >= this.settings.batchSize) this.#pump();
+    else this.#timer ??= setTimeout(() => this.#pump(), this.settings.batchIntervalMs);
+  }
+
+  async flush(signal: AbortSignal): Promise<PersistenceReport> {
+    const giveUp = (): void => this.#giveUp.abort();
+    signal.addEventListener('abort', giveUp, { once: true });
+    try {
+      while ((this.#buffer.length > 0 || this.#pumping) && !signal.aborted) await this.#pump();
+    } finally {
+      signal.removeEventListener('abort', giveUp);
+    }
+    if (signal.aborted) {
+      await this.#pumping;
+      this.#dropped += this.#buffer.length;
+      this.#buffer = [];
+      this.#giveUp = new AbortController();
+    }
+    return { stored: this.#stored, dropped: this.#dropped };
+  }
+
+  async close(signal: AbortSignal): Promise<PersistenceReport> {
+    const report = await this.flush(signal);
+    if (!signal.aborted) await this.client.send('PATCH', '', { status: this.#status, jobId: this.jobId }, signal);
+    if (report.dropped > 0) this.logger.warn({ jobId: this.jobId, ...report }, 'events not stored in the database');
+    return report;
+  }
+
+  #pump(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#pumping ??= this.#drain().finally(() => {
+      this.#pumping = undefined;
+    });
+    return this.#pumping;
+  }
+
+  async #drain(): Promise<void> {
+    const signal = this.#giveUp.signal;
+    if (!this.#announced) {
+      this.#announced = true;
+      await this.client.send('PATCH', '', { status: 'running', jobId: this.jobId }, signal);
+    }
+    while (this.#buffer.length > 0 && !signal.aborted) {
+      const batch = this.#buffer.slice(0, this.settings.batchSize);
+      const taken = await this.client.send('POST', '/chunks', { jobId: this.jobId, chunks: batch }, signal);
+      if (signal.aborted) return;
+      this.#buffer.splice(0, batch.length);
+      if (taken) this.#stored += batch.length;
+      else this.#dropped += batch.length;
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { apiToken, executeBody, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
+import { startFaultDbApi, type FaultDbApi } from '../support/fault-db-api.js';
+import { collectEvents, postExecute } from '../support/sse-client.js';
+
+describe('persisting a job through the DB API', () => {
+  let fx: E2eFixture | undefined;
+  let api: FaultDbApi | undefined;
+  afterEach(async () => {
+    await fx?.close();
+    await api?.close();
+  });
+
+  it('stores exactly the streamed events, and the terminal event says what was stored', async () => {
+    api = await startFaultDbApi();
+    fx = await startE2e({ DB_BASE_URL: api.url });
+    api.fault({ kind: 'status', status: 503, times: 2 });
+    fx.model.script([{ kind: 'text', text: 'stored' }]);
+    const events = await collectEvents(
+      await postExecute(fx.worker.url, executeBody({ database: { sessionId: 'db-session-1', accessToken: api.token } }), { token: apiToken }),
+    );
+    const terminal = events.at(-1)!.data;
+    expect(terminal).toMatchObject({ type: 'completed', persistence: { stored: events.length - 1, dropped: 0 } });
+    await fx.worker.logged('job ended');
+    expect(api.chunks('db-session-1').map((chunk) => chunk.data)).toEqual(events.map((event) => event.data));
+    expect(api.statuses('db-session-1')).toEqual(['running', 'completed']);
+    expect(fx.worker.output.join('\n')).not.toContain(api.token);
+  });
+
+  it('ends the stream normally when the database stays down, reporting what it dropped', async () => {
+    api = await startFaultDbApi();
+    fx = await startE2e({ DB_BASE_URL: api.url, DB_FLUSH_TIMEOUT_MS: '500' });
+    await api.stop();
+    fx.model.script([{ kind: 'text', text: 'unstored' }]);
+    const events = await collectEvents(
+      await postExecute(fx.worker.url, executeBody({ database: { sessionId: 'db-session-2', accessToken: api.token } }), { token: apiToken }),
+    );
+    expect(events.at(-1)?.data).toMatchObject({ type: 'completed', persistence: { stored: 0, dropped: events.length - 1 } });
+    expect(await fx.worker.logged('events not stored in the database')).toMatchObject({ stored: 0 });
+  });
+
+  it('refuses a database when the worker has no DB_BASE_URL', async () => {
+    fx = await startE2e();
+    const response = await postExecute(fx.worker.url, executeBody({ database: { sessionId: 's', accessToken: 'db-token-0123456789' } }), { token: apiToken });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { issues: [{ path: 'database' }] } });
+  });
+});
