@@ -1,10 +1,9 @@
 // Bundles the worker into one ESM file: workers restart after every job, and a bundle starts
-// far faster than hundreds of separate module files.
+// far faster than hundreds of separate module files. The reference DB API gets its own bundle;
+// its database drivers stay outside it (PGlite loads its WebAssembly from its own package).
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['src/infrastructure/main.ts'],
-  outfile: 'dist/worker.mjs',
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -14,4 +13,9 @@ await build({
   // CommonJS dependencies (pino) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
-});
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: ['src/infrastructure/main.ts'], outfile: 'dist/worker.mjs' }),
+  build({ ...common, entryPoints: ['src/db-api/main.ts'], outfile: 'dist/db-api.mjs', external: ['@electric-sql/pglite', 'pg'] }),
+]);

@@ -12,7 +12,7 @@ import { JobStream } from './job-stream.js';
 import type { ClockPort } from './ports/clock.port.js';
 import type { EventSinkPort } from './ports/event-sink.port.js';
 import type { LoggerPort } from './ports/logger.port.js';
-import type { JobRecorder, PersistencePort, PersistenceReport } from './ports/persistence.port.js';
+import type { JobRecorder, PersistencePort, PersistenceReport, PersistenceTarget } from './ports/persistence.port.js';
 import type { ProviderOutcome, ProviderPort } from './ports/provider.port.js';
 import type { RepoCheckout, RepoPort } from './ports/repo.port.js';
 import type { SessionStorePort } from './ports/session-store.port.js';
@@ -132,7 +132,7 @@ export class ExecutionUseCase {
 
   async #loadSession({ request, provider, stream, signal }: JobContext): Promise<SessionSnapshot | undefined> {
     if (!request.resumeSessionId) return undefined;
-    const snapshot = await this.deps.sessions.load(request.resumeSessionId, signal);
+    const snapshot = await this.deps.sessions.load(request.resumeSessionId, request.database, signal);
     if (!snapshot || snapshot.session.provider !== provider.id) {
       throw new DomainError('SESSION_NOT_FOUND', `no ${provider.id} session ${request.resumeSessionId} to resume`);
     }
@@ -157,7 +157,8 @@ export class ExecutionUseCase {
         accessToken: request.accessToken,
         options: request.options,
         resume,
-        saveSession: (providerSessionId, artifacts) => this.#saveSession({ provider: provider.id, providerSessionId, branch }, artifacts),
+        saveSession: (providerSessionId, artifacts) =>
+          this.#saveSession({ provider: provider.id, providerSessionId, branch }, artifacts, request.database),
       },
       signal,
     );
@@ -183,12 +184,13 @@ export class ExecutionUseCase {
     return outcome;
   }
 
-  async #saveSession(session: Session, artifacts: SessionSnapshot['artifacts']): Promise<void> {
+  async #saveSession(session: Session, artifacts: SessionSnapshot['artifacts'], target: PersistenceTarget | undefined): Promise<void> {
     const { providerSessionId } = session;
     if (session.branch === undefined) delete session.branch;
     try {
       // Saving must outlive a cancelled job: the transcript is what lets the client resume it.
-      await this.deps.sessions.save({ session, artifacts, savedAt: this.deps.clock.now() }, AbortSignal.timeout(10_000));
+      const snapshot = { session, artifacts, savedAt: this.deps.clock.now() };
+      await this.deps.sessions.save(snapshot, target, AbortSignal.timeout(this.deps.settings.flushTimeoutMs));
     } catch (error) {
       this.deps.logger.warn({ providerSessionId, error: DomainError.from(error).code }, 'session not saved');
     }

@@ -13,7 +13,7 @@ import type { WorkspacePort } from '../application/ports/workspace.port.js';
 import { ProviderRegistry } from '../application/provider-registry.js';
 import { Redactor } from '../domain/redactor.js';
 import { createHttpApp } from '../adapters/http/index.js';
-import { HttpDbApiPersistence, NoopPersistence } from '../adapters/persistence/index.js';
+import { DbApiSessionStore, HttpDbApiPersistence, NoopPersistence } from '../adapters/persistence/index.js';
 import { ClaudeCodeProvider } from '../adapters/providers/claude-code/index.js';
 import { SimpleGitRepo } from '../adapters/repo/index.js';
 import { FileSessionStore } from '../adapters/sessions/index.js';
@@ -39,8 +39,11 @@ const adapters = new ContainerModule(({ bind }) => {
   );
   bind<WorkspacePort>(Tokens.Workspace).toResolvedValue((config: Config) => new FsWorkspace(config.workspaceDir), [Tokens.Config]);
   bind<SessionStorePort>(Tokens.Sessions).toResolvedValue(
-    (config: Config) => new FileSessionStore(join(config.stateDir, 'sessions')),
-    [Tokens.Config],
+    (config: Config, logger: LoggerPort) => {
+      const local = new FileSessionStore(join(config.stateDir, 'sessions'));
+      return config.database ? new DbApiSessionStore(config.database, local, logger) : local;
+    },
+    [Tokens.Config, Tokens.Logger],
   );
   bind<RepoPort>(Tokens.Repo).toResolvedValue(
     (config: Config) =>

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import type { PersistenceTarget } from '../../src/application/ports/persistence.port.js';
 import type { SessionStorePort } from '../../src/application/ports/session-store.port.js';
 import type { SessionSnapshot } from '../../src/domain/session.js';
 
 export interface SessionStoreHarness {
   name: string;
   /** A fresh, empty store per test. */
-  create(): Promise<{ store: SessionStorePort; close(): Promise<void> }>;
+  create(): Promise<{ store: SessionStorePort; target?: PersistenceTarget; close(): Promise<void> }>;
 }
 
 const never = new AbortController().signal;
@@ -18,31 +19,31 @@ const snapshot = (id: string, content = 'line 1\nline 2\n'): SessionSnapshot => 
 export function describeSessionStoreContract(harness: SessionStoreHarness): void {
   describe(`SessionStorePort contract: ${harness.name}`, () => {
     it('gives back what was saved, by the provider session id', async () => {
-      const { store, close } = await harness.create();
-      await store.save(snapshot('s-1'), never);
-      expect(await store.load('s-1', never)).toEqual(snapshot('s-1'));
+      const { store, target, close } = await harness.create();
+      await store.save(snapshot('s-1'), target, never);
+      expect(await store.load('s-1', target, never)).toEqual(snapshot('s-1'));
       await close();
     });
 
     it('has nothing for an id it never saw', async () => {
-      const { store, close } = await harness.create();
-      expect(await store.load('unknown', never)).toBeUndefined();
+      const { store, target, close } = await harness.create();
+      expect(await store.load('unknown', target, never)).toBeUndefined();
       await close();
     });
 
     it('keeps the latest save of a session', async () => {
-      const { store, close } = await harness.create();
-      await store.save(snapshot('s-1', 'old'), never);
-      await store.save(snapshot('s-1', 'new'), never);
-      expect((await store.load('s-1', never))?.artifacts[0]?.content).toBe('new');
+      const { store, target, close } = await harness.create();
+      await store.save(snapshot('s-1', 'old'), target, never);
+      await store.save(snapshot('s-1', 'new'), target, never);
+      expect((await store.load('s-1', target, never))?.artifacts[0]?.content).toBe('new');
       await close();
     });
 
     it('keeps large transcripts and unicode intact', async () => {
-      const { store, close } = await harness.create();
+      const { store, target, close } = await harness.create();
       const content = `${'{"type":"user","text":"caf\u00e9 \u2603"}\n'.repeat(20_000)}`;
-      await store.save(snapshot('s-big', content), never);
-      expect((await store.load('s-big', never))?.artifacts[0]?.content).toBe(content);
+      await store.save(snapshot('s-big', content), target, never);
+      expect((await store.load('s-big', target, never))?.artifacts[0]?.content).toBe(content);
       await close();
     });
   });

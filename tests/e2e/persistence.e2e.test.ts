@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiToken, executeBody, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
 import { startFaultDbApi, type FaultDbApi } from '../support/fault-db-api.js';
+import { startReferenceDbApi } from '../support/reference-db-api.js';
 import { collectEvents, postExecute } from '../support/sse-client.js';
 
 describe('persisting a job through the DB API', () => {
@@ -44,5 +45,37 @@ describe('persisting a job through the DB API', () => {
     const response = await postExecute(fx.worker.url, executeBody({ database: { sessionId: 's', accessToken: 'db-token-0123456789' } }), { token: apiToken });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { issues: [{ path: 'database' }] } });
+  });
+});
+
+describe('resuming on a brand-new replica', () => {
+  it('continues the session from the DB API: the model receives the first job\u2019s turns', async () => {
+    const api = await startReferenceDbApi();
+    const conversation = `conversation-${Math.random().toString(36).slice(2, 10)}`;
+    const database = { sessionId: conversation, accessToken: api.token };
+    const first = await startE2e({ DB_BASE_URL: api.url });
+    try {
+      first.model.script([{ kind: 'text', text: 'remembered' }]);
+      const one = await collectEvents(await postExecute(first.worker.url, executeBody({ userRequest: 'remember the word kumquat', database }), { token: apiToken }));
+      const sessionId = one.at(-1)!.data.sessionId as string;
+      await first.worker.logged('job ended');
+      await first.close();
+
+      // Process B: its own workspace and state directory, nothing of A's on disk.
+      const second = await startE2e({ DB_BASE_URL: api.url });
+      try {
+        second.model.script([{ kind: 'text', text: 'kumquat' }]);
+        const two = await collectEvents(await postExecute(second.worker.url, executeBody({ userRequest: 'which word?', resumeSessionId: sessionId, database }), { token: apiToken }));
+        expect(two.at(-1)?.data).toMatchObject({ type: 'completed', sessionId, result: 'kumquat' });
+        const [turn] = second.model.mainLoopRequests();
+        expect(JSON.stringify(turn!.body.messages)).toContain('remember the word kumquat');
+        const stored = (await (await fetch(`${api.url}/sessions/${conversation}/chunks`, { headers: { authorization: `Bearer ${api.token}` } })).json()) as { chunks: unknown[] };
+        expect(stored.chunks).toHaveLength(one.length + two.length);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await api.close();
+    }
   });
 });

@@ -25,22 +25,32 @@ export class DbApiClient {
   }
 
   /** True once the API has taken the request; false when it refused it or the signal aborted. */
-  async send(method: 'POST' | 'PATCH', path: string, body: unknown, signal: AbortSignal): Promise<boolean> {
-    const payload = JSON.stringify(body);
+  async send(method: 'POST' | 'PATCH' | 'PUT', path: string, body: unknown, signal: AbortSignal): Promise<boolean> {
+    return (await this.#exchange(method, path, JSON.stringify(body), signal))?.ok ?? false;
+  }
+
+  /** The JSON the API answers a GET with; undefined for 404, a refusal or an aborted signal. */
+  async get(path: string, signal: AbortSignal): Promise<unknown> {
+    const answer = await this.#exchange('GET', path, undefined, signal);
+    return answer?.ok ? answer.body : undefined;
+  }
+
+  async #exchange(method: string, path: string, payload: string | undefined, signal: AbortSignal): Promise<{ ok: boolean; body: unknown } | undefined> {
     for (let attempt = 0; !signal.aborted; attempt++) {
       let wait: number;
       try {
         const response = await fetch(`${this.#sessionUrl}${path}`, {
           method,
           headers: { 'content-type': 'application/json', authorization: `Bearer ${this.target.accessToken.reveal()}` },
-          body: payload,
+          ...(payload === undefined ? {} : { body: payload }),
           signal: AbortSignal.any([signal, AbortSignal.timeout(this.settings.requestTimeoutMs)]),
         });
-        await response.arrayBuffer().catch(() => undefined);
-        if (response.ok) return true;
+        const text = await response.text().catch(() => '');
+        if (response.ok) return { ok: true, body: parseJson(text) };
+        if (response.status === 404 && method === 'GET') return { ok: false, body: undefined };
         if (!isRetryableStatus(response.status)) {
           this.logger.warn({ status: response.status, method, path }, 'the DB API refused a request');
-          return false;
+          return { ok: false, body: undefined };
         }
         wait = retryAfterMs(response.headers.get('retry-after')) ?? backoffMs(attempt, this.settings);
       } catch {
@@ -50,6 +60,14 @@ export class DbApiClient {
       }
       await pause(wait, signal);
     }
-    return false;
+    return undefined;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
   }
 }

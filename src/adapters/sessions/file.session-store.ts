@@ -4,7 +4,7 @@ import * as v from 'valibot';
 import type { SessionStorePort } from '../../application/ports/session-store.port.js';
 import type { SessionSnapshot } from '../../domain/session.js';
 
-const snapshotSchema = v.object({
+export const snapshotSchema = v.object({
   session: v.object({ provider: v.string(), providerSessionId: v.string(), branch: v.optional(v.string()) }),
   artifacts: v.array(v.object({ name: v.string(), content: v.string() })),
   savedAt: v.number(),
@@ -17,7 +17,7 @@ const safeId = /^[A-Za-z0-9._-]{1,128}$/;
 export class FileSessionStore implements SessionStorePort {
   constructor(private readonly dir: string) {}
 
-  async save(snapshot: SessionSnapshot): Promise<void> {
+  async save(snapshot: SessionSnapshot, _target?: unknown): Promise<void> {
     const file = this.#file(snapshot.session.providerSessionId);
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     // Write then rename, so a crash never leaves half a transcript behind.
@@ -26,7 +26,7 @@ export class FileSessionStore implements SessionStorePort {
     await rename(temp, file);
   }
 
-  async load(providerSessionId: string): Promise<SessionSnapshot | undefined> {
+  async load(providerSessionId: string, _target?: unknown): Promise<SessionSnapshot | undefined> {
     const text = await readFile(this.#file(providerSessionId), 'utf8').catch(() => undefined);
     if (text === undefined) return undefined;
     const parsed = v.safeParse(snapshotSchema, safeJson(text));

@@ -1,0 +1,58 @@
+/**
+ * bench/persist: 50,000 events streamed through a job with persistence on (the reference DB
+ * API on embedded PostgreSQL), against the same job with persistence off: what persistence
+ * costs the client, and how many HTTP requests batching makes of it.
+ */
+import { median, report } from './support/measure.js';
+import { benchToken, startBenchWorker } from './support/harness.js';
+import { startReferenceDbApi } from '../tests/support/reference-db-api.js';
+import { createParser } from 'eventsource-parser';
+
+const events = Number(process.env.BENCH_EVENTS ?? 50_000);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+
+async function job(url: string, database?: { sessionId: string; accessToken: string }): Promise<{ ms: number; terminal: Record<string, unknown> }> {
+  const start = performance.now();
+  const body = { userRequest: 'bench', codingAssistantProvider: 'claude-code', codingAssistantAccessToken: 'sk-ant-bench-token-000000', ...(database && { database }) };
+  const response = await fetch(`${url}/execute`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${benchToken}` },
+    body: JSON.stringify(body),
+  });
+  let terminal: Record<string, unknown> = {};
+  const parser = createParser({
+    onEvent: (message) => {
+      const data = JSON.parse(message.data) as Record<string, unknown>;
+      if (data.type === 'completed' || data.type === 'error') terminal = data;
+    },
+  });
+  const decoder = new TextDecoder();
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
+  return { ms: performance.now() - start, terminal };
+}
+
+const api = await startReferenceDbApi();
+const worker = await startBenchWorker(events, { DB_BASE_URL: api.url, DB_FLUSH_TIMEOUT_MS: '60000', DB_BATCH_SIZE: process.env.BENCH_BATCH ?? '1000' });
+try {
+  await job(worker.url);
+  const off: number[] = [];
+  const on: number[] = [];
+  let requests = 0;
+  let persistence: unknown;
+  for (let i = 0; i < rounds; i++) {
+    off.push((await job(worker.url)).ms);
+    const before = api.requests();
+    const result = await job(worker.url, { sessionId: `bench-${i}`, accessToken: api.token });
+    on.push(result.ms);
+    requests = api.requests() - before;
+    persistence = result.terminal.persistence;
+  }
+  report(`persist: ${events} events, client time to the terminal event`, [
+    ['persistence off', median(off)],
+    ['persistence on (reference DB API, PGlite)', median(on)],
+  ]);
+  console.log(`  DB API requests during one job: ${requests} (batching); terminal reported ${JSON.stringify(persistence)}; target: under 1.10x`);
+} finally {
+  await worker.stop();
+  await api.close();
+}
