@@ -11,7 +11,7 @@ export function createLogger(level: string, redactor: Redactor, destination = pi
       level,
       base: { service: 'unified-worker' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      hooks: { streamWrite: (line) => redactor.text(line) },
+      hooks: { streamWrite: (line) => redactor.json(line) },
     },
     destination,
   );

@@ -4,11 +4,11 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SimpleGitRepo } from '../../src/adapters/repo/index.js';
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../../src/domain/secret.js';
 import { describeRepoContract, type RepoFixture } from '../contract/repo.contract.js';
 import { startGitServer } from '../support/git-server.js';
+import { testGitRepo } from '../support/simple-git-repo.js';
 
 const harness = (cache: boolean) => ({
   name: `simple-git against git http-backend on loopback${cache ? ', with an object cache' : ''}`,
@@ -16,17 +16,7 @@ const harness = (cache: boolean) => ({
     const server = await startGitServer();
     const root = await realpath(await mkdtemp(join(tmpdir(), 'uw-repo-')));
     let n = 0;
-    const repo = new SimpleGitRepo({
-      allowedHosts: ['github.com'],
-      insecureHosts: ['127.0.0.1'],
-      stateDir: join(root, 'state'),
-      path: process.env.PATH ?? '/usr/bin:/bin',
-      timeoutMs: 20_000,
-      authorName: 'unified-worker',
-      authorEmail: 'worker@example.test',
-      progressIntervalMs: 100,
-      ...(cache ? { cacheDir: join(root, 'cache') } : {}),
-    });
+    const repo = testGitRepo(root, cache ? { cacheDir: join(root, 'cache') } : {});
     return {
       repo,
       upstream: {
@@ -58,16 +48,7 @@ describe('SimpleGitRepo against a workspace the agent has tampered with', () => 
     const decoy = await startGitServer();
     const root = await realpath(await mkdtemp(join(tmpdir(), 'uw-repo-')));
     try {
-      const repo = new SimpleGitRepo({
-        allowedHosts: [],
-        insecureHosts: ['127.0.0.1'],
-        stateDir: join(root, 'state'),
-        path: process.env.PATH ?? '/usr/bin:/bin',
-        timeoutMs: 20_000,
-        authorName: 'unified-worker',
-        authorEmail: 'worker@example.test',
-        progressIntervalMs: 100,
-      });
+      const repo = testGitRepo(root);
       const repoUrl = await server.createRepo('api', { 'README.md': '# api\n' });
       await decoy.createRepo('api', { 'README.md': '# decoy\n' });
       const workspace = join(root, 'ws');
@@ -106,16 +87,7 @@ describe('SimpleGitRepo against a remote that stops answering', () => {
     await once(silent, 'listening');
     const root = await realpath(await mkdtemp(join(tmpdir(), 'uw-repo-')));
     try {
-      const repo = new SimpleGitRepo({
-        allowedHosts: [],
-        insecureHosts: ['127.0.0.1'],
-        stateDir: join(root, 'state'),
-        path: process.env.PATH ?? '/usr/bin:/bin',
-        timeoutMs: 1000,
-        authorName: 'unified-worker',
-        authorEmail: 'worker@example.test',
-        progressIntervalMs: 100,
-      });
+      const repo = testGitRepo(root, { timeoutMs: 1000 });
       const { port } = silent.address() as import('node:net').AddressInfo;
       await mkdir(join(root, 'ws'));
       const attempt = repo.prepare({ repoUrl: `http://127.0.0.1:${port}/api.git` }, join(root, 'ws'), () => undefined, new AbortController().signal);

@@ -1,12 +1,7 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiToken, executeBody, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
-import { postExecute, sseEvents } from '../support/sse-client.js';
-
-async function next(events: AsyncGenerator<{ data: { type: string } }>, type: string) {
-  for (let item = await events.next(); !item.done; item = await events.next()) if (item.value.data.type === type) return item.value;
-  throw new Error(`no ${type}`);
-}
+import { postExecute, sseEvents, until } from '../support/sse-client.js';
 
 function refused(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url);
@@ -27,7 +22,7 @@ describe('attacks on the HTTP surface', () => {
     fx = await startE2e();
     fx.model.script([{ kind: 'hang' }]);
     const events = sseEvents(await postExecute(fx.worker.url, executeBody(), { token: apiToken }));
-    await next(events, 'connected');
+    await until(events, 'connected');
     const health = await fetch(`${fx.worker.url}/health`);
     expect(health.status).toBe(200);
     expect(((await (await fetch(`${fx.worker.url}/status`)).json()) as { status: string }).status).toBe('busy');
@@ -38,7 +33,7 @@ describe('attacks on the HTTP surface', () => {
     fx = await startE2e({ EXIT_AFTER_JOB: 'true' });
     fx.model.script([{ kind: 'hang' }]);
     const events = sseEvents(await postExecute(fx.worker.url, executeBody(), { token: apiToken }));
-    await next(events, 'connected');
+    await until(events, 'connected');
     expect(await refused(fx.worker.url)).toBe(true);
   });
 

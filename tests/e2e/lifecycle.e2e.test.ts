@@ -1,22 +1,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiToken, executeBody, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
 import { processesInside } from '../support/processes.js';
-import { collectEvents, postExecute, sseEvents } from '../support/sse-client.js';
+import { collectEvents, postExecute, sseEvents, until } from '../support/sse-client.js';
 import { startWorker } from '../support/worker-process.js';
-
-/**
- * Reads events until `type` arrives. It pulls the iterator by hand: leaving a for-await loop
- * would cancel the response body, which is a client disconnect.
- */
-async function until(events: AsyncGenerator<{ data: { type: string } }>, type: string) {
-  for (let next = await events.next(); !next.done; next = await events.next()) {
-    if (next.value.data.type === type) return next.value;
-  }
-  throw new Error(`stream ended before ${type}`);
-}
 
 async function waitFor(condition: () => boolean | Promise<boolean>): Promise<void> {
   while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 25));
+}
+
+/** A job whose model never answers, running: the CLI has sent its first request. */
+async function startHangingJob(fx: E2eFixture) {
+  fx.model.script([{ kind: 'hang' }]);
+  const events = sseEvents(await postExecute(fx.worker.url, executeBody(), { token: apiToken }));
+  await until(events, 'connected');
+  await waitFor(() => fx.model.mainLoopRequests().length > 0);
+  return events;
 }
 
 const status = async (url: string) => ((await (await fetch(`${url}/status`)).json()) as { status: string }).status;
@@ -43,11 +41,7 @@ describe('the worker process over a job\'s life', () => {
 
   it('POST /cancel ends the running job with CANCELLED', async () => {
     fx = await startE2e();
-    fx.model.script([{ kind: 'hang' }]);
-    const response = await postExecute(fx.worker.url, executeBody(), { token: apiToken });
-    const events = sseEvents(response);
-    await until(events, 'connected');
-    await waitFor(() => fx.model.mainLoopRequests().length > 0);
+    const events = await startHangingJob(fx);
     const busy = (await (await fetch(`${fx.worker.url}/status`)).json()) as Record<string, unknown>;
     expect(busy).toMatchObject({ status: 'busy', provider: 'claude-code', jobId: expect.any(String), startedAt: expect.any(String) });
     const cancel = await fetch(`${fx.worker.url}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${apiToken}` } });
@@ -69,11 +63,7 @@ describe('the worker process over a job\'s life', () => {
 
   it('on SIGTERM ends the running job with WORKER_SHUTDOWN, kills the CLI and exits 0', async () => {
     fx = await startE2e();
-    fx.model.script([{ kind: 'hang' }]);
-    const response = await postExecute(fx.worker.url, executeBody(), { token: apiToken });
-    const events = sseEvents(response);
-    await until(events, 'connected');
-    await waitFor(() => fx.model.mainLoopRequests().length > 0);
+    const events = await startHangingJob(fx);
     process.kill(fx.worker.pid, 'SIGTERM');
     const error = await until(events, 'error');
     expect(error.data).toMatchObject({ code: 'WORKER_SHUTDOWN', retryable: true });

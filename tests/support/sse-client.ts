@@ -43,3 +43,14 @@ export async function collectEvents(response: Response): Promise<Array<ReceivedE
   for await (const event of sseEvents(response)) events.push(event);
   return events;
 }
+
+/**
+ * Reads events until one of `type` arrives. It pulls the iterator by hand: leaving a for-await
+ * loop would cancel the response body, which is a client disconnect.
+ */
+export async function until<T extends { data: { type: string } }>(events: AsyncGenerator<T>, type: string): Promise<T> {
+  for (let next = await events.next(); !next.done; next = await events.next()) {
+    if (next.value.data.type === type) return next.value;
+  }
+  throw new Error(`the stream ended before ${type}`);
+}
