@@ -11,12 +11,14 @@ async function main(): Promise<void> {
     process.stderr.write('db-api: set DB_API_TOKEN (or DB_API_TOKEN_FILE)\n');
     process.exit(2);
   }
-  const sql = await openSql(process.env.DATABASE_URL, process.env.DB_API_DATA_DIR ?? (process.env.DATABASE_URL ? undefined : '.db-api-data'));
+  // DATABASE_URL_FILE: the URL holds a password, so deployments pass it as a secret file.
+  const databaseUrl = process.env.DATABASE_URL ?? (process.env.DATABASE_URL_FILE && readFileSync(process.env.DATABASE_URL_FILE, 'utf8').trim()) ?? undefined;
+  const sql = await openSql(databaseUrl || undefined, process.env.DB_API_DATA_DIR ?? (databaseUrl ? undefined : '.db-api-data'));
   await migrate(sql);
   const port = Number(process.env.DB_API_PORT ?? 5100);
   const hostname = process.env.DB_API_HOST ?? '127.0.0.1';
   const server = serve({ fetch: createDbApiApp(sql, token).fetch, port, hostname }, (info) => {
-    process.stdout.write(`${JSON.stringify({ msg: 'listening', port: info.port, host: hostname, database: process.env.DATABASE_URL ? 'postgresql' : 'embedded' })}\n`);
+    process.stdout.write(`${JSON.stringify({ msg: 'listening', port: info.port, host: hostname, database: databaseUrl ? 'postgresql' : 'embedded' })}\n`);
   });
   const stop = (): void => {
     server.close(() => void sql.close().finally(() => process.exit(0)));

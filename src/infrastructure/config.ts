@@ -27,6 +27,7 @@ const apiTokenShape = /^[A-Za-z0-9._~+/-]{16,}=*$/;
 /** Every variable the worker reads; valibot refuses a bad value at start, not mid-job. */
 const envSchema = v.object({
   PORT: integer(5000, 0, 65535),
+  HEALTH_PORT: v.optional(v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1), v.maxValue(65535))),
   HOST: optionalText,
   WORKER_API_TOKEN: optionalText,
   WORKER_API_TOKEN_FILE: optionalText,
@@ -68,6 +69,8 @@ const envSchema = v.object({
 
 export interface Config {
   port: number;
+  /** A second port that answers only GET /health, and stays open while an ephemeral worker works. */
+  healthPort?: number;
   host: string;
   apiToken?: Secret;
   workerId: string;
@@ -140,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
   if (e.DEFAULT_JOB_MS > e.MAX_JOB_MS) throw new ConfigError('DEFAULT_JOB_MS: must not exceed MAX_JOB_MS');
   return {
     port: e.PORT,
+    healthPort: e.HEALTH_PORT,
     host,
     apiToken,
     workerId: e.WORKER_ID ?? hostname(),

@@ -24,6 +24,10 @@ const slowClientLimits = (config: Config) => ({
   connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs / 2),
 });
 
+function startHealthServer(app: { fetch: (request: Request) => Response | Promise<Response> }, port: number, hostname: string): Server {
+  return serve({ fetch: (request) => (new URL(request.url).pathname === '/health' ? app.fetch(request) : new Response(null, { status: 404 })), port, hostname }) as Server;
+}
+
 function start(): void {
   const redactor = new Redactor();
   let config: Config;
@@ -45,7 +49,19 @@ function start(): void {
     if (!config.apiToken) logger.warn({ host: config.host }, 'no WORKER_API_TOKEN: listening on loopback only, without authentication');
   }) as Server;
 
-  const shutdown = createShutdown({ server, slot, logger, graceMs: config.shutdownGraceMs, exit: (code) => process.exit(code) });
+  // An ephemeral worker closes its job port on taking its job, so a load balancer sends no
+  // more; the container's health check asks this port instead, which stays open until exit.
+  const health = config.healthPort === undefined ? undefined : startHealthServer(app, config.healthPort, config.host);
+  const shutdown = createShutdown({
+    server,
+    slot,
+    logger,
+    graceMs: config.shutdownGraceMs,
+    exit: (code) => {
+      health?.close();
+      process.exit(code);
+    },
+  });
   if (config.exitAfterJob) {
     // Closing the listening socket at once makes a load balancer's next connection fail fast
     // and go to another replica, instead of queueing behind a worker that will exit.

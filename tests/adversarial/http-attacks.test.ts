@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiToken, executeBody, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
+import { freePort } from '../support/pool-supervisor.js';
 import { postExecute, sseEvents, until } from '../support/sse-client.js';
 
 function refused(url: string): Promise<boolean> {
@@ -29,12 +30,16 @@ describe('attacks on the HTTP surface', () => {
     expect((await postExecute(fx.worker.url, executeBody(), { token: apiToken })).status).toBe(429);
   });
 
-  it('attack 7: an ephemeral worker stops listening once it takes its job, so a balancer retries elsewhere', async () => {
-    fx = await startE2e({ EXIT_AFTER_JOB: 'true' });
+  it('attack 7: an ephemeral worker stops listening once it takes its job, so a balancer retries elsewhere; its health port stays up', async () => {
+    const healthPort = await freePort();
+    fx = await startE2e({ EXIT_AFTER_JOB: 'true', HEALTH_PORT: String(healthPort) });
     fx.model.script([{ kind: 'hang' }]);
     const events = sseEvents(await postExecute(fx.worker.url, executeBody(), { token: apiToken }));
     await until(events, 'connected');
     expect(await refused(fx.worker.url)).toBe(true);
+    const health = await fetch(`http://127.0.0.1:${healthPort}/health`);
+    expect(health.status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${healthPort}/execute`, { method: 'POST' })).status).toBe(404);
   });
 
   it('attack 8: a slowloris client is cut within twice the headers timeout', async () => {

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { messageBody, writeApiError, writeMessageStream, type WireBlock } from './anthropic-wire.js';
 
 export type ScriptedReply =
-  | { kind: 'text'; text: string }
+  /** delayMs: the model thinks that long before it answers. */
+  | { kind: 'text'; text: string; delayMs?: number }
   | { kind: 'thinking'; thinking: string; text: string }
   | {
       kind: 'tool_use';
@@ -31,6 +32,8 @@ export interface ScriptedAnthropic {
   mainLoopRequests(): RecordedRequest[];
   /** Queues replies for the next main-loop requests; once they run out, the answer is the text "done". */
   script(replies: ScriptedReply[]): void;
+  /** Ends every request left hanging, as a model API that drops its connections. */
+  dropHanging(): void;
   close(): Promise<void>;
 }
 
@@ -69,6 +72,7 @@ export async function startScriptedAnthropic(options: { replies?: ScriptedReply[
       return;
     }
     if (reply.kind === 'status') return writeApiError(res, reply.status, reply.type, reply.message);
+    if (reply.kind === 'text' && reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     messageNumber += 1;
     const message = {
       id: `msg_scripted_${messageNumber}`,
@@ -89,6 +93,9 @@ export async function startScriptedAnthropic(options: { replies?: ScriptedReply[
     requests,
     mainLoopRequests: () => requests.filter((request) => request.mainLoop),
     script: (replies) => void queue.push(...replies),
+    dropHanging: () => {
+      for (const res of hanging) res.destroy();
+    },
     close: async () => {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();

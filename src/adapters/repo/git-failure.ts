@@ -2,12 +2,13 @@ import { DomainError } from '../../domain/errors.js';
 
 /**
  * git's stderr can echo any file it was tricked into reading, so it never reaches a client:
- * each failure is mapped to a fixed reason.
+ * each failure is mapped to a fixed reason. HTTP statuses are matched only as git states them
+ * ("returned error: 404"): the message also holds the URL, whose port may contain "401".
  */
 const reasons: Array<{ pattern: RegExp; reason: string; retryable: boolean }> = [
-  { pattern: /authentication failed|could not read username|401|403|terminal prompts disabled/i, reason: 'authentication failed', retryable: false },
+  { pattern: /authentication failed|could not read username|returned error: 40[13]\b|terminal prompts disabled/i, reason: 'authentication failed', retryable: false },
   { pattern: /remote branch .* not found|couldn't find remote ref|pathspec .* did not match|invalid reference/i, reason: 'branch missing', retryable: false },
-  { pattern: /repository .*not found|not found|404|does not appear to be a git repository/i, reason: 'repository not found', retryable: false },
+  { pattern: /repository .*not found|not found|returned error: 404\b|does not appear to be a git repository/i, reason: 'repository not found', retryable: false },
   { pattern: /no space left on device|disk quota/i, reason: 'disk full', retryable: false },
   { pattern: /timed out|timeout|could not resolve host|connection refused|failed to connect|network is unreachable|early eof/i, reason: 'network failure', retryable: true },
   { pattern: /not possible to fast-forward|diverging branches|would be overwritten|not something we can merge/i, reason: 'the workspace has diverged from the remote branch', retryable: false },

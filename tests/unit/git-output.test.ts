@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fileChanges } from '../../src/adapters/repo/change-stats.js';
+import { gitFailure } from '../../src/adapters/repo/git-failure.js';
 
 describe('fileChanges', () => {
   it('joins name-status and numstat, including renames, binaries and odd paths', () => {
@@ -16,5 +17,14 @@ describe('fileChanges', () => {
 
   it('is empty for no changes', () => {
     expect(fileChanges('', '')).toEqual([]);
+  });
+});
+
+describe('gitFailure', () => {
+  it('reads HTTP statuses only where git states them, not in the URL', () => {
+    const notFound = new Error("remote: Repository not found.\nfatal: repository 'http://127.0.0.1:40123/nope.git/' not found");
+    expect(gitFailure(notFound, 'clone').message).toBe('git clone failed: repository not found');
+    const denied = new Error("fatal: unable to access 'http://127.0.0.1:40404/api.git/': The requested URL returned error: 401");
+    expect(gitFailure(denied, 'clone').message).toBe('git clone failed: authentication failed');
   });
 });

@@ -1,0 +1,37 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../support/worker-process.js';
+
+const run = promisify(execFile);
+
+/** Runs a checker that .ci/run installs; a missing one fails here with its name, never passes silently. */
+async function check(command: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  try {
+    const { stdout, stderr } = await run(command, args, { cwd: projectRoot, env: { ...process.env, ...env } });
+    return stdout + stderr;
+  } catch (error) {
+    const failure = error as { code?: string; stdout?: string; stderr?: string };
+    if (failure.code === 'ENOENT') throw new Error(`${command} is not installed (.ci/run installs it)`);
+    throw new Error(`${command} ${args.join(' ')} failed:\n${failure.stdout ?? ''}${failure.stderr ?? ''}`);
+  }
+}
+
+describe('the deployment files, checked without a Docker engine', () => {
+  it('HAProxy accepts its configuration', async () => {
+    expect(await check('haproxy', ['-c', '-f', 'deploy/haproxy/haproxy.cfg'], { WORKER_HOST: 'tasks.worker' })).toContain('Configuration file is valid');
+  });
+
+  it('the Swarm stack and the compose file are valid stack files', async () => {
+    await check('docker', ['stack', 'config', '-c', 'deploy/swarm.yml'], { WORKER_IMAGE: 'unified-worker:test' });
+    await check('docker', ['stack', 'config', '-c', 'deploy/docker-compose.yml'], { WORKER_API_TOKEN: 'x', DB_API_TOKEN: 'y', POSTGRES_PASSWORD: 'z' });
+  });
+
+  it('the Swarm stack refuses to deploy without its image', async () => {
+    await expect(run('docker', ['stack', 'config', '-c', 'deploy/swarm.yml'], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '' } })).rejects.toThrow(/WORKER_IMAGE/);
+  });
+
+  it('the shell scripts pass shellcheck', async () => {
+    await check('shellcheck', ['deploy/entrypoint.sh', 'deploy/deploy-swarm.sh', '.ci/run']);
+  });
+});
