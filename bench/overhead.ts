@@ -14,7 +14,7 @@ import { median, report, timed } from './support/measure.js';
 import { benchToken, runJob } from './support/harness.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
-const apiKey = 'sk-ant-api03-bench-000000000000';
+const apiKey = 'sk-ant-bench.key.0000';
 
 const model = await startScriptedAnthropic();
 const root = await mkdtemp(join(tmpdir(), 'uw-bench-overhead-'));

@@ -6,7 +6,8 @@ import { startScriptedAnthropic, type ScriptedAnthropic } from './scripted-anthr
 import { startWorker, type StartOptions, type WorkerProcess } from './worker-process.js';
 
 export const apiToken = 'worker-api-token-0123456789abcdef';
-export const providerToken = 'sk-ant-api03-provider-token-abcdefghijklmnop';
+// Shaped like an API key, with dots so that it can never pass for a real one.
+export const providerToken = 'sk-ant-test.provider.token.abcdefghijklmnop';
 
 export interface E2eFixture {
   model: ScriptedAnthropic;

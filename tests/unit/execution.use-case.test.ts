@@ -101,7 +101,7 @@ describe('ExecutionUseCase', () => {
   });
 
   it('masks every credential of the request wherever it shows up in events', async () => {
-    const token = 'sk-ant-api-very-secret-value';
+    const token = 'sk-ant-test.very-secret-value';
     const dbToken = 'db-token-very-secret';
     const provider = new ScriptedProvider(async function* () {
       yield { type: 'item', item: { kind: 'tool_result', id: 't1', ok: true, output: `ANTHROPIC_API_KEY=${token} DB=${dbToken}` } };
