@@ -32,6 +32,6 @@ describe('the deployment files, checked without a Docker engine', () => {
   });
 
   it('the shell scripts pass shellcheck', async () => {
-    await check('shellcheck', ['deploy/entrypoint.sh', 'deploy/deploy-swarm.sh', '.ci/run']);
+    await check('shellcheck', ['deploy/entrypoint.sh', 'deploy/deploy-swarm.sh', '.ci/run', 'scripts/test-deps.sh']);
   });
 });
