@@ -51,7 +51,7 @@ export class JobStream {
       json = masked;
       event = JSON.parse(masked) as JobEvent;
     }
-    this.recorder.record(event);
+    this.recorder.record(event, json);
     await this.sink.send(event, json);
   }
 }

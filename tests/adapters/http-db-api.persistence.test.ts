@@ -29,7 +29,7 @@ describe('HttpDbApiPersistence against a DB API with faults', () => {
   async function record(n: number, flushMs = 10_000, overrides = {}) {
     const recorder = persistence(overrides).open('job-1', target());
     const sent = events(n);
-    for (const event of sent) recorder.record(event);
+    for (const event of sent) recorder.record(event, JSON.stringify(event));
     const report = await recorder.close(AbortSignal.timeout(flushMs));
     return { sent, report };
   }
@@ -74,7 +74,7 @@ describe('HttpDbApiPersistence against a DB API with faults', () => {
     await api.stop();
     const recorder = persistence().open('job-1', target());
     const sent = events(100);
-    for (const event of sent) recorder.record(event);
+    for (const event of sent) recorder.record(event, JSON.stringify(event));
     await api.start();
     expect(await recorder.close(AbortSignal.timeout(10_000))).toEqual({ stored: 100, dropped: 0 });
     expectExactly(sent);
@@ -96,7 +96,7 @@ describe('HttpDbApiPersistence against a DB API with faults', () => {
   it('drops and counts what does not fit its buffer', async () => {
     await api.stop();
     const recorder = persistence({ bufferMax: 10 }).open('job-1', target());
-    for (const event of events(25)) recorder.record(event);
+    for (const event of events(25)) recorder.record(event, JSON.stringify(event));
     await api.start();
     expect(await recorder.close(AbortSignal.timeout(10_000))).toEqual({ stored: 10, dropped: 15 });
   });

@@ -26,7 +26,7 @@ export function describePersistenceContract(harness: PersistenceHarness): void {
       const fx = await harness.create();
       const recorder = fx.persistence.open('job-a', fx.target);
       const events = job('job-a', 250);
-      for (const event of events) recorder.record(event);
+      for (const event of events) recorder.record(event, JSON.stringify(event));
       expect(await recorder.close(AbortSignal.timeout(10_000))).toEqual({ stored: 250, dropped: 0 });
       expect(await fx.stored()).toEqual(events);
       await fx.close();
@@ -35,7 +35,7 @@ export function describePersistenceContract(harness: PersistenceHarness): void {
     it('reports what is stored so far on flush, before the job ends', async () => {
       const fx = await harness.create();
       const recorder = fx.persistence.open('job-b', fx.target);
-      for (const event of job('job-b', 10).slice(0, 5)) recorder.record(event);
+      for (const event of job('job-b', 10).slice(0, 5)) recorder.record(event, JSON.stringify(event));
       expect(await recorder.flush(AbortSignal.timeout(10_000))).toEqual({ stored: 5, dropped: 0 });
       await recorder.close(AbortSignal.timeout(10_000));
       await fx.close();
@@ -45,7 +45,7 @@ export function describePersistenceContract(harness: PersistenceHarness): void {
       const fx = await harness.create();
       for (const id of ['job-1', 'job-2']) {
         const recorder = fx.persistence.open(id, fx.target);
-        for (const event of job(id, 20)) recorder.record(event);
+        for (const event of job(id, 20)) recorder.record(event, JSON.stringify(event));
         await recorder.close(AbortSignal.timeout(10_000));
       }
       expect(await fx.stored()).toEqual([...job('job-1', 20), ...job('job-2', 20)]);

@@ -81,7 +81,7 @@ describe('the reference DB API on PostgreSQL (PGlite)', () => {
       silentLogger,
     ).open('job-7', { sessionId: `s-adapter-${run}`, accessToken: new Secret(api.token) });
     const events: JobEvent[] = Array.from({ length: 300 }, (_, seq) => ({ type: 'message', seq, jobId: 'job-7', timestamp: 't', stage: 'provider', text: `e${seq}` }));
-    for (const event of events) recorder.record(event);
+    for (const event of events) recorder.record(event, JSON.stringify(event));
     expect(await recorder.close(AbortSignal.timeout(10_000))).toEqual({ stored: 300, dropped: 0 });
     // A retried batch stores nothing twice.
     await call('POST', `/sessions/s-adapter-${run}/chunks`, { jobId: 'job-7', chunks: [{ seq: 3, type: 'message', data: { dup: true }, timestamp: 't' }] });

@@ -26,7 +26,12 @@ export class DbApiClient {
 
   /** True once the API has taken the request; false when it refused it or the signal aborted. */
   async send(method: 'POST' | 'PATCH' | 'PUT', path: string, body: unknown, signal: AbortSignal): Promise<boolean> {
-    return (await this.#exchange(method, path, JSON.stringify(body), signal))?.ok ?? false;
+    return this.sendJson(method, path, JSON.stringify(body), signal);
+  }
+
+  /** As send(), with a body already serialized. */
+  async sendJson(method: 'POST' | 'PATCH' | 'PUT', path: string, json: string, signal: AbortSignal): Promise<boolean> {
+    return (await this.#exchange(method, path, json, signal))?.ok ?? false;
   }
 
   /** The JSON the API answers a GET with; undefined for 404, a refusal or an aborted signal. */

@@ -13,12 +13,8 @@ export interface HttpDbApiSettings extends DbApiClientSettings {
   bufferMax: number;
 }
 
-interface Chunk {
-  seq: number;
-  type: string;
-  data: JobEvent;
-  timestamp: string;
-}
+/** A chunk of the batch body, already serialized: the event's JSON is embedded, not re-encoded. */
+type Chunk = string;
 
 /** Stores each job's events in the client's database through the HTTP DB API (docs/db-api.md). */
 export class HttpDbApiPersistence implements PersistencePort {
@@ -57,14 +53,14 @@ class HttpJobRecorder implements JobRecorder {
     private readonly logger: LoggerPort,
   ) {}
 
-  record(event: JobEvent): void {
+  record(event: JobEvent, json: string): void {
     if (event.type === 'completed') this.#status = 'completed';
     if (event.type === 'error') this.#status = 'error';
     if (this.#buffer.length >= this.settings.bufferMax) {
       this.#dropped++;
       return;
     }
-    this.#buffer.push({ seq: event.seq, type: event.type, data: event, timestamp: event.timestamp });
+    this.#buffer.push(`{"seq":${event.seq},"type":"${event.type}","data":${json},"timestamp":"${event.timestamp}"}`);
     if (this.#buffer.length >= this.settings.batchSize) this.#pump();
     else this.#timer ??= setTimeout(() => this.#pump(), this.settings.batchIntervalMs);
   }
@@ -110,7 +106,8 @@ class HttpJobRecorder implements JobRecorder {
     }
     while (this.#buffer.length > 0 && !signal.aborted) {
       const batch = this.#buffer.slice(0, this.settings.batchSize);
-      const taken = await this.client.send('POST', '/chunks', { jobId: this.jobId, chunks: batch }, signal);
+      const body = `{"jobId":${JSON.stringify(this.jobId)},"chunks":[${batch.join(',')}]}`;
+      const taken = await this.client.sendJson('POST', '/chunks', body, signal);
       if (signal.aborted) return;
       this.#buffer.splice(0, batch.length);
       if (taken) this.#stored += batch.length;

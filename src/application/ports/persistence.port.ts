@@ -10,7 +10,8 @@ export type { PersistenceReport };
 
 /** Records one job's events; record() never blocks the stream. */
 export interface JobRecorder {
-  record(event: JobEvent): void;
+  /** `json` is the event as the client received it, serialized once for every consumer. */
+  record(event: JobEvent, json: string): void;
   /** Stores what is recorded so far, giving up (and counting it dropped) when the signal aborts. */
   flush(signal: AbortSignal): Promise<PersistenceReport>;
   /** Flushes the rest and reports the final status; nothing may be recorded after. */
