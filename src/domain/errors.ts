@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'REPO_FAILED'
   | 'PROVIDER_FAILED'
   | 'PROVIDER_ERROR'
+  | 'PROVIDER_STALLED'
   | 'TIMEOUT'
   | 'CANCELLED'
   | 'WORKER_SHUTDOWN'
@@ -21,6 +22,7 @@ export type ErrorCode =
 const retryableCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'WORKER_BUSY',
   'PROVIDER_ERROR',
+  'PROVIDER_STALLED',
   'TIMEOUT',
   'WORKER_SHUTDOWN',
   'INTERNAL',

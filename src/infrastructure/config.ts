@@ -55,6 +55,7 @@ const envSchema = v.object({
   CLAUDE_CODE_CREDENTIALS_JSON: optionalText,
   CLAUDE_CODE_CREDENTIALS_SECRET: optionalText,
   CLAUDE_CODE_MAX_RETRIES: integer(3, 0, 15),
+  PROVIDER_SILENCE_MS: integer(600_000, 0, 7 * 24 * 3_600_000),
   CLAUDE_PERMISSION_MODE: v.optional(v.picklist(['default', 'acceptEdits', 'bypassPermissions', 'plan', 'dontAsk']), 'acceptEdits'),
   CLAUDE_SANDBOX: flag(false),
   GIT_ALLOWED_HOSTS: v.optional(v.string(), 'github.com'),
@@ -100,6 +101,7 @@ export interface Config {
     baseUrl?: string;
     credentialsJson?: Secret;
     maxRetries: number;
+    silenceMs: number;
     defaultPermissionMode: string;
     sandbox: boolean;
   };
@@ -174,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
       baseUrl: e.ANTHROPIC_BASE_URL,
       credentialsJson: readSecret(e.CLAUDE_CODE_CREDENTIALS_JSON, e.CLAUDE_CODE_CREDENTIALS_SECRET, 'CLAUDE_CODE_CREDENTIALS'),
       maxRetries: e.CLAUDE_CODE_MAX_RETRIES,
+      silenceMs: e.PROVIDER_SILENCE_MS,
       defaultPermissionMode: e.CLAUDE_PERMISSION_MODE,
       sandbox: e.CLAUDE_SANDBOX,
     },

@@ -38,6 +38,7 @@ export const claudeHarness: ProviderHarness = {
       homesDir: join(root, 'homes'),
       baseUrl: server.url,
       maxRetries: 0,
+      silenceMs: 0,
       defaultPermissionMode: 'acceptEdits',
       sandbox: false,
       path: process.env.PATH ?? '/usr/bin:/bin',

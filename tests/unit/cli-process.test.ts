@@ -64,3 +64,32 @@ describe('CliProcess', () => {
     expect(processesInside(dir)).toEqual([]);
   });
 });
+
+describe('CliProcess watchdogs', () => {
+  it('kills a CLI whose stdout stays silent while its reader waits, and says so', async () => {
+    const cli = CliProcess.start({ ...sh('echo started; sleep 300'), silenceMs: 300 }, new AbortController().signal);
+    expect(await lines(cli)).toEqual(['started']);
+    expect(cli.stalled).toBe(true);
+    await cli.kill();
+    expect(processesInside(dir)).toEqual([]);
+  });
+
+  it('does not count the time its reader spends elsewhere as silence', async () => {
+    const cli = CliProcess.start({ ...sh('for i in 1 2 3; do echo $i; done'), silenceMs: 200 }, new AbortController().signal);
+    const seen: string[] = [];
+    for await (const line of cli.lines()) {
+      seen.push(line);
+      // A slow consumer, as a slow client makes one.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    expect(seen).toEqual(['1', '2', '3']);
+    expect(cli.stalled).toBe(false);
+  });
+
+  it('reports an executable that cannot start, without its error message', async () => {
+    const cli = CliProcess.start({ ...sh(''), command: '/nonexistent/claude' }, new AbortController().signal);
+    expect(await lines(cli)).toEqual([]);
+    await cli.exit;
+    expect(cli.notStarted).toBe(true);
+  });
+});

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { descendantsOf, isAlive, signal } from './process-tree.js';
 
@@ -11,6 +10,11 @@ export interface CliSpec {
   env: Record<string, string>;
   /** Written to stdin, which is then closed; without it stdin is /dev/null (some CLIs wait on an open pipe). */
   stdin?: string;
+  /**
+   * The CLI is killed (and `stalled` set) when its stdout stays silent this long while its
+   * reader waits; no CLI bounds a silent model API sensibly (Claude Code waits 300 s and more).
+   */
+  silenceMs?: number;
 }
 
 export interface CliExit {
@@ -30,11 +34,16 @@ export class CliProcess {
   readonly exit: Promise<CliExit>;
   readonly #child: ChildProcess;
   readonly #stderr: string[] = [];
+  readonly #silenceMs: number;
   #killing: Promise<void> | undefined;
+  #stalled = false;
+  #notStarted = false;
 
-  private constructor(child: ChildProcess) {
+  private constructor(child: ChildProcess, silenceMs = 0) {
     this.#child = child;
-    this.exit = once(child, 'close').then(([code, sig]) => ({ code: code as number | null, signal: sig as NodeJS.Signals | null }));
+    this.#silenceMs = silenceMs;
+    // Not events.once: it rejects on 'error', and a spawn that fails emits 'error' before 'close'.
+    this.exit = new Promise((resolve) => child.once('close', (code, sig) => resolve({ code, signal: sig })));
     child.stderr?.setEncoding('utf8');
     createInterface({ input: child.stderr!, crlfDelay: Infinity }).on('line', (line) => {
       this.#stderr.push(line);
@@ -49,9 +58,10 @@ export class CliProcess {
       detached: true,
       stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
-    const cli = new CliProcess(child);
+    const cli = new CliProcess(child, spec.silenceMs);
     child.on('error', () => {
-      // Surfaced through `exit` (close follows error); the message would name host paths.
+      // Its message names host paths (and a NUL-bearing argument would be echoed): only the fact is kept.
+      cli.#notStarted = child.pid === undefined;
     });
     if (spec.stdin !== undefined) {
       child.stdin?.on('error', () => undefined);
@@ -68,6 +78,16 @@ export class CliProcess {
     return this.#child.pid;
   }
 
+  /** True when the executable could not be started at all (missing, not executable). */
+  get notStarted(): boolean {
+    return this.#notStarted;
+  }
+
+  /** True when the CLI was killed for staying silent. */
+  get stalled(): boolean {
+    return this.#stalled;
+  }
+
   /**
    * Stdout, one line at a time. The stream is read chunk by chunk only as the consumer pulls,
    * so a consumer that stops pulling stops the reads, the pipe fills and the child blocks on
@@ -77,7 +97,10 @@ export class CliProcess {
     const stdout = this.#child.stdout!;
     stdout.setEncoding('utf8');
     let rest = '';
-    for await (const chunk of stdout as AsyncIterable<string>) {
+    const chunks = (stdout as AsyncIterable<string>)[Symbol.asyncIterator]();
+    // Silence counts only while this reader waits: a reader held back by a slow client is not a stalled CLI.
+    for (let next = await this.#watch(chunks.next()); !next.done; next = await this.#watch(chunks.next())) {
+      const chunk = next.value;
       const text = rest + chunk;
       let start = 0;
       for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
@@ -88,6 +111,15 @@ export class CliProcess {
       rest = text.slice(start);
     }
     if (rest) yield rest;
+  }
+
+  #watch<T>(pending: Promise<T>): Promise<T> {
+    if (this.#silenceMs <= 0) return pending;
+    const timer = setTimeout(() => {
+      this.#stalled = true;
+      void this.kill();
+    }, this.#silenceMs);
+    return pending.finally(() => clearTimeout(timer));
   }
 
   stderrTail(): string {

@@ -23,6 +23,8 @@ export interface ClaudeCodeConfig {
   /** The worker's own login (~/.claude/.credentials.json), used when a request brings no token. */
   credentialsJson?: Secret;
   maxRetries: number;
+  /** A CLI silent this long is stopped with PROVIDER_STALLED; 0 never. */
+  silenceMs: number;
   defaultPermissionMode: string;
   sandbox: boolean;
   path: string;
@@ -77,6 +79,10 @@ export class ClaudeCodeProvider implements ProviderPort {
     const exit = await cli.exit;
     cli.reapGroup();
     if (signal.aborted) throw signal.reason;
+    if (cli.notStarted) throw new DomainError('PROVIDER_FAILED', 'the claude CLI could not be started', { retryable: false });
+    if (cli.stalled) {
+      throw new DomainError('PROVIDER_STALLED', `claude printed nothing for ${this.config.silenceMs} ms and was stopped`);
+    }
     const verdict = mapper.verdict;
     if (verdict?.ok) {
       yield { type: 'finished', outcome: verdict.outcome };
@@ -104,6 +110,7 @@ export class ClaudeCodeProvider implements ProviderPort {
         sandbox: this.config.sandbox,
       }),
       stdin: run.prompt,
+      silenceMs: this.config.silenceMs,
     };
   }
 }
