@@ -1,6 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import type { Result } from '../domain/result.js';
 import { Job } from '../domain/job.js';
+import { limitItem } from '../domain/item-limits.js';
 import { apiVersion } from '../domain/job-event.js';
 import type { Redactor } from '../domain/redactor.js';
 import type { RepoChanges } from '../domain/repo-changes.js';
@@ -25,6 +26,8 @@ export interface ExecutionSettings {
   maxJobMs: number;
   /** How long the database may take to take the last events once the job has ended. */
   flushTimeoutMs: number;
+  /** The longest text an item may carry; longer ones are cut with a marker. */
+  maxItemChars: number;
 }
 
 export interface ExecutionDeps {
@@ -164,14 +167,17 @@ export class ExecutionUseCase {
     );
     for await (const event of run) {
       switch (event.type) {
-        case 'item':
+        case 'item': {
           if (event.item.kind === 'session') sessionId = event.item.sessionId;
+          const item = limitItem(event.item, this.deps.settings.maxItemChars);
+          // The raw line carries the same texts uncut, so a cut item goes without it.
           await stream.emit(
-            request.includeRaw && event.raw !== undefined
-              ? { type: 'assistant_message', sessionId, item: event.item, raw: event.raw }
-              : { type: 'assistant_message', sessionId, item: event.item },
+            request.includeRaw && event.raw !== undefined && item === event.item
+              ? { type: 'assistant_message', sessionId, item, raw: event.raw }
+              : { type: 'assistant_message', sessionId, item },
           );
           break;
+        }
         case 'notice':
           await stream.emit({ type: 'message', stage: 'provider', text: event.text });
           break;

@@ -47,6 +47,7 @@ const envSchema = v.object({
   DB_RETRY_BASE_MS: integer(100, 1, 60_000),
   DB_RETRY_MAX_MS: integer(5_000, 1, 600_000),
   SSE_HEARTBEAT_MS: integer(15_000, 100, 600_000),
+  MAX_ITEM_CHARS: integer(256 * 1024, 1024, 64 * 1024 * 1024),
   HTTP_HEADERS_TIMEOUT_MS: integer(10_000, 500, 600_000),
   HTTP_REQUEST_TIMEOUT_MS: integer(30_000, 500, 600_000),
   LOG_LEVEL: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
@@ -92,6 +93,7 @@ export interface Config {
     maxMs: number;
   };
   heartbeatMs: number;
+  maxItemChars: number;
   /** How long a client may take to send its headers, and its whole request (never the response). */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
@@ -168,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
         }
       : undefined,
     heartbeatMs: e.SSE_HEARTBEAT_MS,
+    maxItemChars: e.MAX_ITEM_CHARS,
     headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: Math.max(e.HTTP_REQUEST_TIMEOUT_MS, e.HTTP_HEADERS_TIMEOUT_MS),
     logLevel: e.LOG_LEVEL,

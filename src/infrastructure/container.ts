@@ -69,6 +69,7 @@ const application = new ContainerModule(({ bind }) => {
           defaultJobMs: config.defaultJobMs,
           maxJobMs: config.maxJobMs,
           flushTimeoutMs: config.flushTimeoutMs,
+          maxItemChars: config.maxItemChars,
         },
       }),
     [Tokens.Config, Tokens.Providers, Tokens.Workspace, Tokens.Repo, Tokens.Sessions, Tokens.Persistence, Tokens.Clock, Tokens.Logger, Tokens.Redactor],

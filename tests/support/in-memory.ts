@@ -98,7 +98,7 @@ export function inMemoryDeps(provider: ProviderPort, overrides: Partial<Executio
     clock: { now: () => (time += 5), newId: () => `job-${++id}` },
     logger: silentLogger,
     redactor: new Redactor(),
-    settings: { workerId: 'worker-test', defaultJobMs: 60_000, maxJobMs: 120_000, flushTimeoutMs: 1000 },
+    settings: { workerId: 'worker-test', defaultJobMs: 60_000, maxJobMs: 120_000, flushTimeoutMs: 1000, maxItemChars: 10_000 },
     ...overrides,
   };
 }

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
+import { limitItem } from '../../src/domain/item-limits.js';
 import { Job } from '../../src/domain/job.js';
 import { Redactor } from '../../src/domain/redactor.js';
 import { Secret } from '../../src/domain/secret.js';
@@ -69,5 +70,23 @@ describe('DomainError', () => {
     expect(DomainError.from(new DomainError('TIMEOUT', 'slow')).code).toBe('TIMEOUT');
     expect(DomainError.from(new Error('/etc/passwd')).message).toBe('internal error');
     expect(new DomainError('PROVIDER_ERROR', 'x', { retryable: false }).retryable).toBe(false);
+  });
+});
+
+describe('limitItem', () => {
+  it('cuts long texts with a marker saying how much was left out, and leaves short ones alone', () => {
+    const short = { kind: 'text' as const, text: 'hi' };
+    expect(limitItem(short, 10)).toBe(short);
+    expect(limitItem({ kind: 'tool_result', id: 't', ok: true, output: 'x'.repeat(25) }, 10)).toEqual({
+      kind: 'tool_result',
+      id: 't',
+      ok: true,
+      output: `${'x'.repeat(10)}\n…[truncated 15 characters]`,
+    });
+  });
+
+  it('turns an oversized tool input into its cut JSON text', () => {
+    const item = limitItem({ kind: 'tool_call', id: 't', name: 'Write', input: { content: 'y'.repeat(100) } }, 20);
+    expect(item).toMatchObject({ kind: 'tool_call', input: expect.stringMatching(/^\{"content":"y{8}\n…\[truncated 94 characters\]$/) });
   });
 });

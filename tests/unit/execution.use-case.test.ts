@@ -204,3 +204,16 @@ describe('ExecutionUseCase.admit', () => {
 async function waitFor(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setImmediate(resolve));
 }
+
+describe('ExecutionUseCase limits', () => {
+  it('cuts an item larger than maxItemChars and drops its raw line, which would carry it uncut', async () => {
+    const provider = new ScriptedProvider(async function* () {
+      yield { type: 'item', item: { kind: 'tool_result', id: 't', ok: true, output: 'z'.repeat(20_000) }, raw: { huge: 'z'.repeat(20_000) } };
+      yield finished;
+    });
+    const { sink } = await run(provider, jobRequest({ includeRaw: true }));
+    const event = sink.events.find((e) => e.type === 'assistant_message');
+    expect(event).not.toHaveProperty('raw');
+    expect(event?.type === 'assistant_message' && event.item.kind === 'tool_result' && event.item.output.length).toBeLessThan(10_100);
+  });
+});

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { descendantsOf, isAlive, signal } from './process-tree.js';
+import { descendantsOf, isAlive, signal } from '../shared/process-tree.js';
 
 export interface CliSpec {
   command: string;

@@ -5,6 +5,7 @@ import type { SimpleGitProgressEvent } from 'simple-git';
 import type { RepoCheckout, RepoPort, RepoProgress, RepoSpec } from '../../application/ports/repo.port.js';
 import { DomainError, type ValidationIssue } from '../../domain/errors.js';
 import type { RepoChanges } from '../../domain/repo-changes.js';
+import { descendantsWorkingIn, signal as killProcess } from '../shared/process-tree.js';
 import { fileChanges } from './change-stats.js';
 import { gitClient, type GitEnvironment } from './git-client.js';
 import { gitFailure, pushFailureReason } from './git-failure.js';
@@ -36,6 +37,7 @@ export class SimpleGitRepo implements RepoPort {
     const progress = throttle(onProgress, this.settings.progressIntervalMs);
     const git = gitClient(workspace, env, { repoUrl: spec.repoUrl, token: spec.accessToken, signal, onProgress: progress });
     const cloned = await isRepository(workspace);
+    const release = sweepOnAbort(signal, workspace);
     try {
       if (!cloned) await this.#clone(spec, workspace, git, await this.#mirror(spec, env, signal));
       else await this.#pull(spec, git);
@@ -45,7 +47,10 @@ export class SimpleGitRepo implements RepoPort {
       ]);
       return { directory: workspace, branch, baseCommit };
     } catch (error) {
+      if (signal.aborted) throw signal.reason;
       throw gitFailure(error, cloned ? 'fetch' : 'clone');
+    } finally {
+      release();
     }
   }
 
@@ -55,6 +60,7 @@ export class SimpleGitRepo implements RepoPort {
     const env = await this.#environment();
     // The token is needed even to diff: a partial clone fetches old file contents on demand.
     const git = gitClient(checkout.directory, env, { repoUrl: spec.repoUrl, token: spec.accessToken, signal });
+    const release = sweepOnAbort(signal, checkout.directory);
     try {
       await git.raw(['add', '-A']);
       if (spec.push) {
@@ -80,6 +86,8 @@ export class SimpleGitRepo implements RepoPort {
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       throw gitFailure(error, 'commit');
+    } finally {
+      release();
     }
   }
 
@@ -138,6 +146,19 @@ export class SimpleGitRepo implements RepoPort {
     await Promise.all([mkdir(home, { recursive: true }), mkdir(emptyHooksDir, { recursive: true })]);
     return { ...this.settings, home, emptyHooksDir };
   }
+}
+
+/**
+ * On abort, simple-git stops only the git it started; the helpers git starts in turn
+ * (git-remote-http) keep its pipes open, so neither they nor the promise would end. Everything
+ * of ours still working in the directory is killed.
+ */
+function sweepOnAbort(signal: AbortSignal, dir: string): () => void {
+  const sweep = (): void => {
+    for (const pid of descendantsWorkingIn(dir)) killProcess(pid, 'SIGKILL');
+  };
+  signal.addEventListener('abort', sweep, { once: true });
+  return () => signal.removeEventListener('abort', sweep);
 }
 
 async function isDirectory(dir: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /**
  * Every descendant of `root`, read from /proc. Claude Code starts its Bash tool with setsid,
@@ -53,4 +53,16 @@ export function signal(pid: number, name: NodeJS.Signals): void {
   } catch {
     // Already gone: nothing to end.
   }
+}
+
+/** Descendants of this process working in `dir` or below it: what a killed git left behind. */
+export function descendantsWorkingIn(dir: string): number[] {
+  return descendantsOf(process.pid).filter((pid) => {
+    try {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      return cwd === dir || cwd.startsWith(`${dir}/`);
+    } catch {
+      return false;
+    }
+  });
 }
