@@ -195,7 +195,9 @@ export class ExecutionUseCase {
     if (session.branch === undefined) delete session.branch;
     try {
       // Saving must outlive a cancelled job: the transcript is what lets the client resume it.
-      const snapshot = { session, artifacts, savedAt: this.deps.clock.now() };
+      // A transcript holds every tool output, so whatever the agent printed of a secret is in it.
+      const masked = artifacts.map((artifact) => ({ ...artifact, content: this.deps.redactor.json(artifact.content) }));
+      const snapshot = { session, artifacts: masked, savedAt: this.deps.clock.now() };
       await this.deps.sessions.save(snapshot, target, AbortSignal.timeout(this.deps.settings.flushTimeoutMs));
     } catch (error) {
       this.deps.logger.warn({ providerSessionId, error: DomainError.from(error).code }, 'session not saved');

@@ -1,3 +1,5 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiToken, executeBody, providerToken, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
 import { startGitServer, type GitServer } from '../support/git-server.js';
@@ -37,5 +39,24 @@ describe('an agent that goes looking for secrets through its Bash tool', () => {
     expect(output).toContain('ANTHROPIC_API_KEY=[REDACTED]');
     const stream = events.map((event) => event.raw).join('\n');
     for (const secret of [apiToken, git.token, providerToken]) expect(stream).not.toContain(secret);
+
+    // Every file the job left under the workspace root (repository, saved session transcript,
+    // state), read byte for byte: the printed key must not have been written down anywhere.
+    await fx.worker.logged('job ended');
+    const left = await allFiles(fx.workspaceDir);
+    expect(left.some((file) => file.includes(`${'.unified-worker'}/sessions/`))).toBe(true);
+    for (const file of left) {
+      const content = await readFile(file, 'latin1');
+      for (const secret of [apiToken, git.token, providerToken]) expect(content, file).not.toContain(secret);
+    }
   });
 });
+
+async function allFiles(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const entry of await readdir(dir, { recursive: true })) {
+    const path = join(dir, entry);
+    if ((await stat(path)).isFile()) files.push(path);
+  }
+  return files;
+}
