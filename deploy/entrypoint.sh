@@ -6,32 +6,29 @@ set -eu
 secrets=/run/secrets
 private="${TMPDIR:-/tmp}/unified-worker-secrets"
 
-# Docker secrets, when the stack mounts them.
-if [ -z "${WORKER_API_TOKEN_FILE:-}" ] && [ -z "${WORKER_API_TOKEN:-}" ] && [ -r "$secrets/worker_api_token" ]; then
-  WORKER_API_TOKEN_FILE="$secrets/worker_api_token"
-  export WORKER_API_TOKEN_FILE
-fi
-if [ -z "${CLAUDE_CODE_CREDENTIALS_SECRET:-}" ] && [ -r "$secrets/claude_credentials" ]; then
-  CLAUDE_CODE_CREDENTIALS_SECRET="$secrets/claude_credentials"
-  export CLAUDE_CODE_CREDENTIALS_SECRET
-fi
+# from_secret VAR FILE_VAR NAME: point FILE_VAR at the Docker secret NAME unless VAR or FILE_VAR is set.
+from_secret() {
+  eval "inline=\${$1:-} given=\${$2:-}"
+  if [ -z "$inline" ] && [ -z "$given" ] && [ -r "$secrets/$3" ]; then
+    export "$2=$secrets/$3"
+  fi
+}
 
-# Credentials passed inline move to a private file, and out of the environment.
-if [ -n "${CLAUDE_CODE_CREDENTIALS_JSON:-}" ]; then
+# to_file VAR FILE_VAR NAME: move VAR's value into a private file named NAME, read through FILE_VAR.
+to_file() {
+  eval "inline=\${$1:-}"
+  [ -n "$inline" ] || return 0
   umask 077
   mkdir -p "$private"
-  printf '%s' "$CLAUDE_CODE_CREDENTIALS_JSON" > "$private/claude_credentials.json"
-  CLAUDE_CODE_CREDENTIALS_SECRET="$private/claude_credentials.json"
-  export CLAUDE_CODE_CREDENTIALS_SECRET
-  unset CLAUDE_CODE_CREDENTIALS_JSON
-fi
-if [ -n "${WORKER_API_TOKEN:-}" ]; then
-  umask 077
-  mkdir -p "$private"
-  printf '%s' "$WORKER_API_TOKEN" > "$private/worker_api_token"
-  WORKER_API_TOKEN_FILE="$private/worker_api_token"
-  export WORKER_API_TOKEN_FILE
-  unset WORKER_API_TOKEN
-fi
+  printf '%s' "$inline" > "$private/$3"
+  export "$2=$private/$3"
+  unset "$1"
+}
+
+from_secret WORKER_API_TOKEN WORKER_API_TOKEN_FILE worker_api_token
+from_secret CLAUDE_CODE_CREDENTIALS_JSON CLAUDE_CODE_CREDENTIALS_SECRET claude_credentials
+to_file WORKER_API_TOKEN WORKER_API_TOKEN_FILE worker_api_token
+to_file CLAUDE_CODE_CREDENTIALS_JSON CLAUDE_CODE_CREDENTIALS_SECRET claude_credentials.json
+unset inline given
 
 exec node /app/dist/worker.mjs "$@"
