@@ -13,6 +13,7 @@ import { JobStream } from './job-stream.js';
 import type { ClockPort } from './ports/clock.port.js';
 import type { EventSinkPort } from './ports/event-sink.port.js';
 import type { LoggerPort } from './ports/logger.port.js';
+import type { MetricsPort } from './ports/metrics.port.js';
 import type { JobRecorder, PersistencePort, PersistenceReport, PersistenceTarget } from './ports/persistence.port.js';
 import type { ProviderOutcome, ProviderPort } from './ports/provider.port.js';
 import type { RepoCheckout, RepoPort } from './ports/repo.port.js';
@@ -38,6 +39,7 @@ export interface ExecutionDeps {
   persistence: PersistencePort;
   clock: ClockPort;
   logger: LoggerPort;
+  metrics: MetricsPort;
   redactor: Redactor;
   settings: ExecutionSettings;
 }
@@ -77,6 +79,7 @@ export class ExecutionUseCase {
     const signal = AbortSignal.any([lease.signal, deadline.signal]);
     const context: JobContext = { job, request, provider, stream, signal };
     this.deps.logger.info({ jobId: job.id, provider: provider.id }, 'job started');
+    this.deps.metrics.jobStarted(provider.id);
     try {
       await stream.emit({ type: 'connected', provider: provider.id, workerId: settings.workerId, apiVersion });
       job.moveTo('preparing');
@@ -98,12 +101,13 @@ export class ExecutionUseCase {
       await this.#fail(context, signal.aborted ? signal.reason : thrown, await this.#flush(context, recorder));
     } finally {
       deadline.clear();
-      await recorder.close(AbortSignal.timeout(settings.flushTimeoutMs));
+      const stored = await recorder.close(AbortSignal.timeout(settings.flushTimeoutMs));
       this.deps.redactor.remove(...secrets.map((secret) => secret?.reveal()));
-      this.deps.logger.info(
-        { jobId: job.id, status: job.status, failure: job.snapshot().failure, durationMs: clock.now() - job.startedAt },
-        'job ended',
-      );
+      const { failure } = job.snapshot();
+      const durationMs = clock.now() - job.startedAt;
+      this.deps.logger.info({ jobId: job.id, status: job.status, failure, durationMs }, 'job ended');
+      this.deps.metrics.jobEnded(provider.id, failure ?? job.status, durationMs);
+      if (request.database) this.deps.metrics.persistence(stored);
     }
   }
 
@@ -114,12 +118,14 @@ export class ExecutionUseCase {
     // A resumed job continues on the branch its session pushed, on whichever replica it lands.
     const spec = { ...request.github, branch: resume?.session.branch ?? request.github.branch };
     await stream.emit({ type: 'message', stage: 'repository', text: 'fetching the repository' });
+    const started = this.deps.clock.now();
     const checkout = await this.deps.repo.prepare(
       spec,
       workspace,
       (progress) => void stream.emit({ type: 'github_pull_progress', ...progress }),
       signal,
     );
+    this.deps.metrics.repoPrepared(this.deps.clock.now() - started);
     return { directory: checkout.directory, checkout };
   }
 
@@ -152,6 +158,7 @@ export class ExecutionUseCase {
     await stream.emit({ type: 'message', stage: 'provider', text: `starting ${provider.id}` });
     let sessionId: string | null = resume?.session.providerSessionId ?? null;
     let outcome: ProviderOutcome | undefined;
+    let firstItem = true;
     const run = provider.run(
       {
         jobId: job.id,
@@ -169,6 +176,10 @@ export class ExecutionUseCase {
       switch (event.type) {
         case 'item': {
           if (event.item.kind === 'session') sessionId = event.item.sessionId;
+          if (firstItem) {
+            firstItem = false;
+            this.deps.metrics.firstAssistantItem(provider.id, this.deps.clock.now() - job.startedAt);
+          }
           const item = limitItem(event.item, this.deps.settings.maxItemChars);
           // The raw line carries the same texts uncut, so a cut item goes without it.
           await stream.emit(

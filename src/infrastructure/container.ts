@@ -18,6 +18,7 @@ import { ClaudeCodeProvider } from '../adapters/providers/claude-code/index.js';
 import { SimpleGitRepo } from '../adapters/repo/index.js';
 import { FileSessionStore } from '../adapters/sessions/index.js';
 import { SystemClock } from '../adapters/system/index.js';
+import { PrometheusMetrics } from '../adapters/metrics/index.js';
 import { FsWorkspace } from '../adapters/workspace/index.js';
 import type { Config } from './config.js';
 import { Tokens } from './tokens.js';
@@ -25,6 +26,7 @@ import { Tokens } from './tokens.js';
 /** Adapters chosen for this worker; the only place that names concrete classes. */
 const adapters = new ContainerModule(({ bind }) => {
   bind<ClockPort>(Tokens.Clock).toConstantValue(new SystemClock());
+  bind<PrometheusMetrics>(Tokens.Metrics).toConstantValue(new PrometheusMetrics());
   bind<ProviderRegistry>(Tokens.Providers).toResolvedValue(
     (config: Config) =>
       new ProviderRegistry([
@@ -61,9 +63,9 @@ const application = new ContainerModule(({ bind }) => {
   bind<JobSlot>(Tokens.JobSlot).toResolvedValue((config: Config) => new JobSlot({ singleUse: config.exitAfterJob }), [Tokens.Config]);
   bind<ExecutionUseCase>(Tokens.ExecutionUseCase).toResolvedValue(
     (config: Config, providers: ProviderRegistry, workspace: WorkspacePort, repo: RepoPort, sessions: SessionStorePort,
-      persistence: PersistencePort, clock: ClockPort, logger: LoggerPort, redactor: Redactor) =>
+      persistence: PersistencePort, clock: ClockPort, logger: LoggerPort, redactor: Redactor, metrics: PrometheusMetrics) =>
       new ExecutionUseCase({
-        providers, workspace, repo, sessions, persistence, clock, logger, redactor,
+        providers, workspace, repo, sessions, persistence, clock, logger, redactor, metrics,
         settings: {
           workerId: config.workerId,
           defaultJobMs: config.defaultJobMs,
@@ -72,12 +74,13 @@ const application = new ContainerModule(({ bind }) => {
           maxItemChars: config.maxItemChars,
         },
       }),
-    [Tokens.Config, Tokens.Providers, Tokens.Workspace, Tokens.Repo, Tokens.Sessions, Tokens.Persistence, Tokens.Clock, Tokens.Logger, Tokens.Redactor],
+    [Tokens.Config, Tokens.Providers, Tokens.Workspace, Tokens.Repo, Tokens.Sessions, Tokens.Persistence, Tokens.Clock, Tokens.Logger, Tokens.Redactor, Tokens.Metrics],
   );
   bind<Hono<{ Bindings: HttpBindings }>>(Tokens.HttpApp).toResolvedValue(
-    (config: Config, useCase: ExecutionUseCase, slot: JobSlot, logger: LoggerPort, clock: ClockPort) =>
+    (config: Config, useCase: ExecutionUseCase, slot: JobSlot, logger: LoggerPort, clock: ClockPort, metrics: PrometheusMetrics) =>
       createHttpApp({
-        useCase, slot, logger,
+        useCase, slot, logger, metrics,
+        workerId: config.workerId,
         apiToken: config.apiToken,
         version: config.version,
         startedAt: clock.now(),
@@ -85,7 +88,7 @@ const application = new ContainerModule(({ bind }) => {
         maxBodyBytes: 1024 * 1024,
         heartbeatMs: config.heartbeatMs,
       }),
-    [Tokens.Config, Tokens.ExecutionUseCase, Tokens.JobSlot, Tokens.Logger, Tokens.Clock],
+    [Tokens.Config, Tokens.ExecutionUseCase, Tokens.JobSlot, Tokens.Logger, Tokens.Clock, Tokens.Metrics],
   );
 });
 

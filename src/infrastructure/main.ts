@@ -24,8 +24,11 @@ const slowClientLimits = (config: Config) => ({
   connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs / 2),
 });
 
-function startHealthServer(app: { fetch: (request: Request) => Response | Promise<Response> }, port: number, hostname: string): Server {
-  return serve({ fetch: (request) => (new URL(request.url).pathname === '/health' ? app.fetch(request) : new Response(null, { status: 404 })), port, hostname }) as Server;
+function startHealthServer(app: Hono<{ Bindings: HttpBindings }>, port: number, hostname: string): Server {
+  // The env carries Node's response, which the app's middleware sets headers on.
+  const fetch = (request: Request, env: unknown) =>
+    new URL(request.url).pathname === '/health' ? app.fetch(request, env as HttpBindings) : new Response(null, { status: 404 });
+  return serve({ fetch, port, hostname }) as Server;
 }
 
 function start(): void {

@@ -4,6 +4,7 @@ export const Tokens = {
   Logger: Symbol.for('unified-worker.Logger'),
   Redactor: Symbol.for('unified-worker.Redactor'),
   Clock: Symbol.for('unified-worker.Clock'),
+  Metrics: Symbol.for('unified-worker.Metrics'),
   Providers: Symbol.for('unified-worker.Providers'),
   Workspace: Symbol.for('unified-worker.Workspace'),
   Repo: Symbol.for('unified-worker.Repo'),

@@ -15,6 +15,9 @@ export interface HttpAppDeps {
   useCase: ExecutionUseCase;
   slot: JobSlot;
   logger: LoggerPort;
+  metrics: { contentType: string; render(): Promise<string> };
+  /** Sent as X-Worker-Id on every response, so a client behind a balancer knows who served it. */
+  workerId: string;
   /** Without one, the worker must listen on loopback only (checked at start). */
   apiToken?: Secret;
   version: string;
@@ -31,6 +34,10 @@ const unauthorized = (): Response =>
 export function createHttpApp(deps: HttpAppDeps): Hono<{ Bindings: HttpBindings }> {
   const app = new Hono<{ Bindings: HttpBindings }>();
   const guard = authGuard(deps.apiToken);
+  app.use('*', async (c, next) => {
+    c.env.outgoing.setHeader('x-worker-id', deps.workerId);
+    await next();
+  });
   app.use('/execute', guard, jsonOnly(), bodyLimit({
     maxSize: deps.maxBodyBytes,
     onError: (c) => fail(c, 'PAYLOAD_TOO_LARGE', `the body is larger than ${deps.maxBodyBytes} bytes`),

@@ -1,0 +1,63 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MetricsPort } from '../../application/ports/metrics.port.js';
+
+const seconds = (ms: number): number => ms / 1000;
+
+/** The worker's metrics in Prometheus' text format, served at GET /metrics. */
+export class PrometheusMetrics implements MetricsPort {
+  readonly registry = new Registry();
+  readonly #jobs = new Counter({ name: 'unified_worker_jobs_total', help: 'Jobs ended, by provider and outcome', labelNames: ['provider', 'outcome'], registers: [this.registry] });
+  readonly #running = new Gauge({ name: 'unified_worker_busy', help: '1 while the worker runs a job', registers: [this.registry] });
+  readonly #duration = new Histogram({
+    name: 'unified_worker_job_duration_seconds',
+    help: 'Job duration, request to terminal event',
+    labelNames: ['provider', 'outcome'],
+    buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+    registers: [this.registry],
+  });
+  readonly #firstItem = new Histogram({
+    name: 'unified_worker_time_to_first_item_seconds',
+    help: "Request to the assistant's first item",
+    labelNames: ['provider'],
+    buckets: [0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly #repo = new Histogram({ name: 'unified_worker_repo_prepare_seconds', help: 'Clone or fetch of the job repository', buckets: [0.5, 1, 2, 5, 10, 30, 60, 120], registers: [this.registry] });
+  readonly #stored = new Counter({ name: 'unified_worker_persisted_events_total', help: 'Events stored in the DB API', registers: [this.registry] });
+  readonly #dropped = new Counter({ name: 'unified_worker_dropped_events_total', help: 'Events the DB API never received', registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'unified_worker_' });
+  }
+
+  jobStarted(): void {
+    this.#running.set(1);
+  }
+
+  jobEnded(provider: string, outcome: string, durationMs: number): void {
+    this.#running.set(0);
+    this.#jobs.inc({ provider, outcome });
+    this.#duration.observe({ provider, outcome }, seconds(durationMs));
+  }
+
+  firstAssistantItem(provider: string, ms: number): void {
+    this.#firstItem.observe({ provider }, seconds(ms));
+  }
+
+  repoPrepared(ms: number): void {
+    this.#repo.observe(seconds(ms));
+  }
+
+  persistence(report: { stored: number; dropped: number }): void {
+    this.#stored.inc(report.stored);
+    this.#dropped.inc(report.dropped);
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

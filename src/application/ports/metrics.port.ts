@@ -1,0 +1,10 @@
+/** What operators count and time about jobs; the use case reports, an adapter exports. */
+export interface MetricsPort {
+  jobStarted(provider: string): void;
+  /** outcome: `completed`, or the error code the job ended with. */
+  jobEnded(provider: string, outcome: string, durationMs: number): void;
+  /** From the request to the assistant's first item: what a client waits before anything happens. */
+  firstAssistantItem(provider: string, ms: number): void;
+  repoPrepared(ms: number): void;
+  persistence(report: { stored: number; dropped: number }): void;
+}

@@ -1,0 +1,37 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { apiToken, executeBody, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
+import { collectEvents, postExecute } from '../support/sse-client.js';
+
+describe('what an operator sees', () => {
+  let fx: E2eFixture;
+  afterEach(async () => fx?.close());
+
+  it('GET /metrics counts jobs by provider and outcome and times them, in Prometheus format', async () => {
+    fx = await startE2e();
+    fx.model.script([{ kind: 'text', text: 'measured' }]);
+    await collectEvents(await postExecute(fx.worker.url, executeBody(), { token: apiToken }));
+    fx.model.script([{ kind: 'status', status: 401 }]);
+    await collectEvents(await postExecute(fx.worker.url, executeBody(), { token: apiToken }));
+    await fx.worker.logged('job ended');
+    const response = await fetch(`${fx.worker.url}/metrics`);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toContain('unified_worker_jobs_total{provider="claude-code",outcome="completed"} 1');
+    expect(text).toContain('unified_worker_jobs_total{provider="claude-code",outcome="PROVIDER_ERROR"} 1');
+    expect(text).toMatch(/unified_worker_job_duration_seconds_count\{provider="claude-code",outcome="completed"\} 1/);
+    expect(text).toMatch(/unified_worker_time_to_first_item_seconds_count\{provider="claude-code"\} 2/);
+    expect(text).toContain('unified_worker_busy 0');
+    expect(text).toContain('unified_worker_process_resident_memory_bytes');
+  });
+
+  it('says which worker answered, on every response, the stream included', async () => {
+    fx = await startE2e({ WORKER_ID: 'worker-7' });
+    expect((await fetch(`${fx.worker.url}/health`)).headers.get('x-worker-id')).toBe('worker-7');
+    expect((await postExecute(fx.worker.url, {}, { token: apiToken })).headers.get('x-worker-id')).toBe('worker-7');
+    fx.model.script([{ kind: 'text', text: 'hi' }]);
+    const response = await postExecute(fx.worker.url, executeBody(), { token: apiToken });
+    expect(response.headers.get('x-worker-id')).toBe('worker-7');
+    const events = await collectEvents(response);
+    expect(events[0]?.data).toMatchObject({ type: 'connected', workerId: 'worker-7' });
+  });
+});
