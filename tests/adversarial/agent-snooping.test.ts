@@ -20,7 +20,7 @@ describe('an agent that goes looking for secrets through its Bash tool', () => {
   it('finds neither the worker token nor the GitHub token, and the stream masks the provider token', async () => {
     const repoUrl = await git.createRepo('api', { 'README.md': '# api\n' });
     fx.model.script([
-      { kind: 'tool_use', name: 'Bash', input: { command: 'env; ps auxww; cat .git/config; git config --list', description: 'look around' } },
+      { kind: 'tool_use', name: 'Bash', input: { command: snoop, description: 'look around' } },
       { kind: 'text', text: 'looked' },
     ]);
     const events = await collectEvents(
@@ -34,6 +34,7 @@ describe('an agent that goes looking for secrets through its Bash tool', () => {
     const output = (result?.data.item as { output: string; ok: boolean }).output;
     expect(output).toContain('PATH=');
     expect(output).toContain(`remote.origin.url=${repoUrl}`);
+    expect(output).toContain('worker.mjs');
     for (const secret of [apiToken, git.token]) expect(output).not.toContain(secret);
     // The CLI needs its own key in its environment; the worker masks it wherever it surfaces.
     expect(output).toContain('ANTHROPIC_API_KEY=[REDACTED]');
@@ -51,6 +52,17 @@ describe('an agent that goes looking for secrets through its Bash tool', () => {
     }
   });
 });
+
+// Environment, repo config, and the full argv of every ancestor (the worker, the CLI) plus every
+// node/git/claude process. A whole `ps` listing of a busy host is too long for one tool result:
+// the CLI would park it in a file instead of answering with it.
+const snoop = [
+  'env',
+  'cat .git/config',
+  'git config --list',
+  'p=$$; while [ "$p" -gt 1 ]; do tr "\\0" " " < /proc/$p/cmdline; echo; p=$(ps -o ppid= -p "$p" | tr -d " "); done',
+  'ps -eww -o args | grep -e node -e git -e claude | cut -c1-400 | head -n 40',
+].join('; ');
 
 async function allFiles(dir: string): Promise<string[]> {
   const files: string[] = [];
