@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
 import { Secret } from '../domain/secret.js';
+import type { InstalledCli } from './provider-executables.js';
 
 const flag = (fallback: boolean) =>
   v.pipe(
@@ -59,6 +60,17 @@ const envSchema = v.object({
   PROVIDER_SILENCE_MS: integer(600_000, 0, 7 * 24 * 3_600_000),
   CLAUDE_PERMISSION_MODE: v.optional(v.picklist(['default', 'acceptEdits', 'bypassPermissions', 'plan', 'dontAsk']), 'acceptEdits'),
   CLAUDE_SANDBOX: flag(false),
+  CODEX_PATH: optionalText,
+  CODEX_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
+  CODEX_AUTH_JSON: optionalText,
+  CODEX_AUTH_SECRET: optionalText,
+  CODEX_MODEL: optionalText,
+  CODEX_MAX_RETRIES: integer(2, 0, 10),
+  CODEX_SANDBOX: v.optional(v.picklist(['read-only', 'workspace-write', 'danger-full-access']), 'workspace-write'),
+  GEMINI_PATH: optionalText,
+  GEMINI_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
+  GEMINI_MAX_ATTEMPTS: integer(3, 1, 10),
+  GEMINI_APPROVAL_MODE: v.optional(v.picklist(['default', 'auto_edit', 'yolo']), 'auto_edit'),
   GIT_ALLOWED_HOSTS: v.optional(v.string(), 'github.com'),
   GIT_ALLOWED_INSECURE_HOSTS: v.optional(v.string(), ''),
   GIT_TIMEOUT_MS: integer(120_000, 1000, 3_600_000),
@@ -100,12 +112,31 @@ export interface Config {
   logLevel: string;
   claude: {
     executable: string;
+    version?: string;
     baseUrl?: string;
     credentialsJson?: Secret;
     maxRetries: number;
     silenceMs: number;
     defaultPermissionMode: string;
     sandbox: boolean;
+  };
+  codex: {
+    executable: string;
+    version?: string;
+    baseUrl?: string;
+    authJson?: Secret;
+    defaultModel?: string;
+    maxRetries: number;
+    silenceMs: number;
+    defaultSandbox: string;
+  };
+  gemini: {
+    executable: string;
+    version?: string;
+    baseUrl?: string;
+    maxAttempts: number;
+    silenceMs: number;
+    defaultApprovalMode: string;
   };
   git: {
     allowedHosts: string[];
@@ -128,7 +159,7 @@ export class ConfigError extends Error {}
 const loopback = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** The environment as Config; the only reader of process.env. */
-export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; version: string; claudeExecutable: string }): Config {
+export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; version: string; clis: Record<'claude' | 'codex' | 'gemini', InstalledCli> }): Config {
   const parsed = v.safeParse(envSchema, env);
   if (!parsed.success) {
     const issue = parsed.issues[0];
@@ -175,13 +206,29 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
     requestTimeoutMs: Math.max(e.HTTP_REQUEST_TIMEOUT_MS, e.HTTP_HEADERS_TIMEOUT_MS),
     logLevel: e.LOG_LEVEL,
     claude: {
-      executable: e.CLAUDE_CODE_PATH ?? context.claudeExecutable,
+      ...installed(e.CLAUDE_CODE_PATH, context.clis.claude),
       baseUrl: e.ANTHROPIC_BASE_URL,
       credentialsJson: readSecret(e.CLAUDE_CODE_CREDENTIALS_JSON, e.CLAUDE_CODE_CREDENTIALS_SECRET, 'CLAUDE_CODE_CREDENTIALS'),
       maxRetries: e.CLAUDE_CODE_MAX_RETRIES,
       silenceMs: e.PROVIDER_SILENCE_MS,
       defaultPermissionMode: e.CLAUDE_PERMISSION_MODE,
       sandbox: e.CLAUDE_SANDBOX,
+    },
+    codex: {
+      ...installed(e.CODEX_PATH, context.clis.codex),
+      baseUrl: e.CODEX_BASE_URL,
+      authJson: readSecret(e.CODEX_AUTH_JSON, e.CODEX_AUTH_SECRET, 'CODEX_AUTH'),
+      defaultModel: e.CODEX_MODEL,
+      maxRetries: e.CODEX_MAX_RETRIES,
+      silenceMs: e.PROVIDER_SILENCE_MS,
+      defaultSandbox: e.CODEX_SANDBOX,
+    },
+    gemini: {
+      ...installed(e.GEMINI_PATH, context.clis.gemini),
+      baseUrl: e.GEMINI_BASE_URL,
+      maxAttempts: e.GEMINI_MAX_ATTEMPTS,
+      silenceMs: e.PROVIDER_SILENCE_MS,
+      defaultApprovalMode: e.GEMINI_APPROVAL_MODE,
     },
     git: {
       allowedHosts: hostList(e.GIT_ALLOWED_HOSTS),
@@ -196,6 +243,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
     version: context.version,
   };
 }
+
+/** An operator's explicit path wins over the pinned package; its version is then unknown. */
+const installed = (override: string | undefined, cli: InstalledCli): InstalledCli => (override ? { executable: override } : cli);
 
 /** A secret given inline or as the path of a file (a Docker secret); never both. */
 function readSecret(inline: string | undefined, file: string | undefined, name: string): Secret | undefined {

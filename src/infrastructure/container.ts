@@ -15,6 +15,7 @@ import { Redactor } from '../domain/redactor.js';
 import { createHttpApp } from '../adapters/http/index.js';
 import { DbApiSessionStore, HttpDbApiPersistence, NoopPersistence } from '../adapters/persistence/index.js';
 import { ClaudeCodeProvider } from '../adapters/providers/claude-code/index.js';
+import { CodexProvider } from '../adapters/providers/codex/index.js';
 import { SimpleGitRepo } from '../adapters/repo/index.js';
 import { FileSessionStore } from '../adapters/sessions/index.js';
 import { SystemClock } from '../adapters/system/index.js';
@@ -28,15 +29,13 @@ const adapters = new ContainerModule(({ bind }) => {
   bind<ClockPort>(Tokens.Clock).toConstantValue(new SystemClock());
   bind<PrometheusMetrics>(Tokens.Metrics).toConstantValue(new PrometheusMetrics());
   bind<ProviderRegistry>(Tokens.Providers).toResolvedValue(
-    (config: Config) =>
-      new ProviderRegistry([
-        new ClaudeCodeProvider({
-          ...config.claude,
-          homesDir: join(config.stateDir, 'homes'),
-          path: config.path,
-          lang: config.lang,
-        }),
-      ]),
+    (config: Config) => {
+      const host = { homesDir: join(config.stateDir, 'homes'), path: config.path, lang: config.lang };
+      return new ProviderRegistry([
+        new ClaudeCodeProvider({ ...config.claude, ...host }),
+        new CodexProvider({ ...config.codex, ...host }),
+      ]);
+    },
     [Tokens.Config],
   );
   bind<WorkspacePort>(Tokens.Workspace).toResolvedValue((config: Config) => new FsWorkspace(config.workspaceDir), [Tokens.Config]);

@@ -5,7 +5,7 @@ import type { Hono } from 'hono';
 import type { Server } from 'node:http';
 import type { JobSlot } from '../application/job-slot.js';
 import { Redactor } from '../domain/redactor.js';
-import { findClaudeExecutable } from './claude-executable.js';
+import { findClaude, findCodex, findGemini } from './provider-executables.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createContainer } from './container.js';
 import { createLogger } from './logger.js';
@@ -35,13 +35,15 @@ function start(): void {
   const redactor = new Redactor();
   let config: Config;
   try {
-    config = loadConfig(process.env, { cwd: process.cwd(), version, claudeExecutable: findClaudeExecutable(import.meta.url) });
+    const from = import.meta.url;
+    const clis = { claude: findClaude(from), codex: findCodex(from), gemini: findGemini(from) };
+    config = loadConfig(process.env, { cwd: process.cwd(), version, clis });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`unified-worker: invalid configuration: ${error.message}\n`);
     process.exit(2);
   }
-  redactor.add(config.apiToken?.reveal(), config.claude.credentialsJson?.reveal());
+  redactor.add(config.apiToken?.reveal(), config.claude.credentialsJson?.reveal(), config.codex.authJson?.reveal());
   const logger = createLogger(config.logLevel, redactor);
   const container = createContainer(config, logger, redactor);
   const app = container.get<Hono<{ Bindings: HttpBindings }>>(Tokens.HttpApp);

@@ -33,9 +33,14 @@ describe('a provider CLI that misbehaves', () => {
     return collectEvents(await postExecute(fx.worker.url, executeBody(), { token: apiToken }));
   }
 
-  it('missing: a clear PROVIDER_FAILED, not retryable', async () => {
+  it('missing: PROVIDER_UNAVAILABLE naming what to install, not retryable', async () => {
     const events = await job({ CLAUDE_CODE_PATH: join(dir, 'no-such-claude') });
-    expect(events.at(-1)?.data).toMatchObject({ type: 'error', code: 'PROVIDER_FAILED', message: 'the claude CLI could not be started', retryable: false });
+    expect(events.at(-1)?.data).toMatchObject({
+      type: 'error',
+      code: 'PROVIDER_UNAVAILABLE',
+      message: 'the claude CLI could not be started: install it with npm install @anthropic-ai/claude-code',
+      retryable: false,
+    });
   });
 
   it('exits non-zero: PROVIDER_FAILED with the last stderr lines, secrets masked', async () => {

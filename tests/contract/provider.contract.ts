@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProviderEvent, ProviderPort, ProviderRun } from '../../src/application/ports/provider.port.js';
@@ -125,6 +125,17 @@ export function describeProviderContract(harness: ProviderHarness): void {
       expect(finished?.type === 'finished' && finished.outcome.sessionId).toBe(first.saved?.sessionId);
     });
 
+    it('answers SESSION_NOT_FOUND for a session it has no record of', async () => {
+      const snapshot: SessionSnapshot = {
+        session: { provider: fixture.provider.id, providerSessionId: '0199a2b3-0000-7000-8000-000000000000' },
+        artifacts: [],
+        savedAt: 0,
+      };
+      const result = await runOnce(fixture, { resume: snapshot });
+      expect(result.error?.code).toBe('SESSION_NOT_FOUND');
+      expect(fixture.model.turnSizes()).toEqual([]);
+    });
+
     it('fails with PROVIDER_ERROR, not retryable, when the model answers 401', async () => {
       fixture.model.answerStatus(401);
       const result = await runOnce(fixture);
@@ -156,7 +167,8 @@ export function describeProviderContract(harness: ProviderHarness): void {
     it('keeps nothing of the run in the workspace but what the assistant made', async () => {
       fixture.model.answerText('ok');
       await runOnce(fixture);
-      expect(existsSync(join(fixture.workdir, '.claude'))).toBe(false);
+      // No config dir, session file or sandbox mount point left next to the user's code.
+      expect(readdirSync(fixture.workdir)).toEqual([]);
     });
   });
 }

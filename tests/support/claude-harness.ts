@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClaudeCodeProvider } from '../../src/adapters/providers/claude-code/index.js';
 import { Secret } from '../../src/domain/secret.js';
-import { findClaudeExecutable } from '../../src/infrastructure/claude-executable.js';
+import { findClaude } from '../../src/infrastructure/provider-executables.js';
 import type { ProviderFixture, ProviderHarness, ScriptedModel } from '../contract/provider.contract.js';
 import { cwdOf, startScriptedAnthropic, type ScriptedAnthropic } from './scripted-anthropic.js';
 
-export const claudeExecutable = findClaudeExecutable(import.meta.url);
+export const claudeExecutable = findClaude(import.meta.url).executable;
 
 /** Environment every test gives the real claude CLI: no traffic but to the scripted server. */
 export const quietClaudeEnv = { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1' };

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { StreamJsonMapper, type MappedOutput } from '../../src/adapters/providers/claude-code/stream-json.mapper.js';
+import { StreamJsonMapper } from '../../src/adapters/providers/claude-code/stream-json.mapper.js';
+import type { MappedOutput } from '../../src/adapters/providers/mapped-output.js';
+
+function failureOf(mapper: StreamJsonMapper) {
+  const verdict = mapper.verdict();
+  return verdict?.ok === false ? verdict.error : undefined;
+}
 
 function replay(fixture: string): { mapper: StreamJsonMapper; outputs: MappedOutput[] } {
   const mapper = new StreamJsonMapper();
@@ -19,7 +25,7 @@ describe('StreamJsonMapper on recorded Claude Code output', () => {
     expect(items(outputs)[2]).toMatchObject({ kind: 'tool_result', id: 'toolu_mock_2', ok: true });
     expect(items(outputs)[4]).toEqual({ kind: 'usage', inputTokens: 200, outputTokens: 24, costUsd: 0.0016 });
     expect(mapper.sessionId).toBe('1869ceb7-9215-4c12-9450-5f702a2f7695');
-    expect(mapper.verdict).toEqual({
+    expect(mapper.verdict()).toEqual({
       ok: true,
       outcome: {
         sessionId: '1869ceb7-9215-4c12-9450-5f702a2f7695',
@@ -40,8 +46,8 @@ describe('StreamJsonMapper on recorded Claude Code output', () => {
   it('fails a 401 as PROVIDER_ERROR, not retryable, naming the status, without echoing the synthetic message as text', () => {
     const { mapper, outputs } = replay('claude-401-max-retries-0.jsonl');
     expect(items(outputs).map((item) => item.kind)).toEqual(['session', 'usage']);
-    expect(mapper.verdict?.ok).toBe(false);
-    const error = mapper.verdict?.ok === false ? mapper.verdict.error : undefined;
+    expect(mapper.verdict()?.ok).toBe(false);
+    const error = failureOf(mapper);
     expect(error).toMatchObject({ code: 'PROVIDER_ERROR', retryable: false });
     expect(error?.message).toMatch(/^the model API answered 401: /);
   });
@@ -53,28 +59,28 @@ describe('StreamJsonMapper on recorded Claude Code output', () => {
       { type: 'notice', text: 'the model API answered 529 (overloaded); retry 1 of 2' },
       { type: 'notice', text: 'the model API answered 529 (overloaded); retry 2 of 2' },
     ]);
-    expect(mapper.verdict?.ok === false && mapper.verdict.error).toMatchObject({ code: 'PROVIDER_ERROR', retryable: true });
+    expect(failureOf(mapper)).toMatchObject({ code: 'PROVIDER_ERROR', retryable: true });
   });
 
   it('turns an unknown resume id into SESSION_NOT_FOUND', () => {
     const { mapper } = replay('claude-resume-unknown-session.jsonl');
-    expect(mapper.verdict?.ok === false && mapper.verdict.error).toMatchObject({ code: 'SESSION_NOT_FOUND', retryable: false });
+    expect(failureOf(mapper)).toMatchObject({ code: 'SESSION_NOT_FOUND', retryable: false });
   });
 
   it('turns a CLI without any login into MISSING_CREDENTIALS', () => {
     const { mapper } = replay('claude-not-logged-in.jsonl');
-    expect(mapper.verdict?.ok === false && mapper.verdict.error).toMatchObject({ code: 'MISSING_CREDENTIALS' });
+    expect(failureOf(mapper)).toMatchObject({ code: 'MISSING_CREDENTIALS' });
   });
 
   it('reports a denied tool as a failed tool result while the run still succeeds', () => {
     const { mapper, outputs } = replay('claude-bash-permission-denied.jsonl');
     expect(items(outputs).find((item) => item.kind === 'tool_result')).toMatchObject({ ok: false });
-    expect(mapper.verdict?.ok).toBe(true);
+    expect(mapper.verdict()?.ok).toBe(true);
   });
 
   it('gives no verdict when the CLI was killed before its result line', () => {
     const { mapper } = replay('claude-sigterm-during-bash.jsonl');
-    expect(mapper.verdict).toBeUndefined();
+    expect(mapper.verdict()).toBeUndefined();
   });
 
   it('passes over lines it does not know', () => {

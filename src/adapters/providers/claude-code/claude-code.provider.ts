@@ -6,10 +6,9 @@ import type {
   ProviderPort,
   ProviderRun,
 } from '../../../application/ports/provider.port.js';
-import { DomainError } from '../../../domain/errors.js';
 import type { Secret } from '../../../domain/secret.js';
 import { CliProcess } from '../cli-process.js';
-import { parseJsonLine } from '../json-line.js';
+import { cliEvents } from '../cli-events.js';
 import { claudeArgs, claudePermissionModes } from './claude-code.args.js';
 import { claudeEnv } from './claude-code.env.js';
 import { ClaudeHome } from './claude-code.home.js';
@@ -59,39 +58,12 @@ export class ClaudeCodeProvider implements ProviderPort {
       const cwd = await realpath(run.workdir);
       if (run.resume) await home.restore(cwd, sessionId, run.resume.artifacts);
       cli = CliProcess.start(this.#spec(run, home, cwd, resumeId ? { resume: resumeId } : { create: sessionId }), signal);
-      yield* this.#events(cli, signal);
+      yield* cliEvents({ cli, mapper: new StreamJsonMapper(), signal, name: 'claude', install: 'npm install @anthropic-ai/claude-code', silenceMs: this.config.silenceMs });
     } finally {
       await cli?.kill();
       await run.saveSession(sessionId, await home.export(sessionId));
       await home.remove();
     }
-  }
-
-  async *#events(cli: CliProcess, signal: AbortSignal): AsyncGenerator<ProviderEvent> {
-    const mapper = new StreamJsonMapper();
-    for await (const line of cli.lines()) {
-      const parsed = parseJsonLine(line);
-      if (parsed === undefined) continue;
-      for (const output of mapper.map(parsed)) {
-        yield output.type === 'item' ? { type: 'item', item: output.item, raw: parsed } : output;
-      }
-    }
-    const exit = await cli.exit;
-    cli.reapGroup();
-    if (signal.aborted) throw signal.reason;
-    if (cli.notStarted) throw new DomainError('PROVIDER_FAILED', 'the claude CLI could not be started', { retryable: false });
-    if (cli.stalled) {
-      throw new DomainError('PROVIDER_STALLED', `claude printed nothing for ${this.config.silenceMs} ms and was stopped`);
-    }
-    const verdict = mapper.verdict;
-    if (verdict?.ok) {
-      yield { type: 'finished', outcome: verdict.outcome };
-      return;
-    }
-    if (verdict) throw verdict.error;
-    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    const stderr = cli.stderrTail();
-    throw new DomainError('PROVIDER_FAILED', `claude ${how}${stderr ? `: ${stderr}` : ''}`);
   }
 
   #spec(run: ProviderRun, home: ClaudeHome, cwd: string, session: { resume: string } | { create: string }) {

@@ -1,19 +1,15 @@
 import * as v from 'valibot';
-import type { AgentItem } from '../../../domain/agent-item.js';
 import { assertNever } from '../../../domain/assert-never.js';
 import { DomainError } from '../../../domain/errors.js';
-import type { ProviderOutcome } from '../../../application/ports/provider.port.js';
+import type { MappedOutput, OutputMapper, RunVerdict } from '../mapped-output.js';
 import { streamJsonLineSchema, type AssistantBlock, type ResultLine, type StreamJsonLine } from './stream-json.schema.js';
 
-export type MappedOutput = { type: 'item'; item: AgentItem } | { type: 'notice'; text: string };
-
-export type RunVerdict = { ok: true; outcome: ProviderOutcome } | { ok: false; error: DomainError };
 
 // API failures come as an assistant message from this pseudo-model, then as the result line.
 const syntheticModel = '<synthetic>';
 
 /** Claude Code's stream-json lines as normalized items; one instance per run. */
-export class StreamJsonMapper {
+export class StreamJsonMapper implements OutputMapper {
   #sessionId: string | null = null;
   #verdict: RunVerdict | undefined;
 
@@ -22,7 +18,7 @@ export class StreamJsonMapper {
   }
 
   /** Set once the result line was seen; a CLI killed by a signal never prints one. */
-  get verdict(): RunVerdict | undefined {
+  verdict(): RunVerdict | undefined {
     return this.#verdict;
   }
 

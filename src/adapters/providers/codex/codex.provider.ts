@@ -1,0 +1,80 @@
+import { realpath } from 'node:fs/promises';
+import type { ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
+import { DomainError } from '../../../domain/errors.js';
+import type { Secret } from '../../../domain/secret.js';
+import { cliEvents } from '../cli-events.js';
+import { CliProcess } from '../cli-process.js';
+import { CodexJsonMapper } from './codex-json.mapper.js';
+import { codexEnv, codexKeyVariable } from './codex.env.js';
+import { CodexHome } from './codex.home.js';
+
+export interface CodexConfig {
+  executable: string;
+  homesDir: string;
+  /** An OpenAI-compatible Responses API base URL (with /v1); unset means api.openai.com. */
+  baseUrl?: string;
+  /** The worker's own login (~/.codex/auth.json), used when a request brings no key. */
+  authJson?: Secret;
+  /** The model when a request names none; unset leaves Codex's own default. */
+  defaultModel?: string;
+  maxRetries: number;
+  silenceMs: number;
+  /** The sandbox when a request names none: read-only, workspace-write or danger-full-access. */
+  defaultSandbox: string;
+  path: string;
+  lang: string;
+}
+
+export const codexSandboxModes = ['read-only', 'workspace-write', 'danger-full-access'] as const;
+
+/** Runs OpenAI's Codex CLI headless (`codex exec --json`), the prompt on stdin. */
+export class CodexProvider implements ProviderPort {
+  readonly id = 'codex';
+  readonly capabilities: ProviderCapabilities = {
+    options: ['model', 'permissionMode'],
+    permissionModes: codexSandboxModes,
+    resume: true,
+  };
+
+  constructor(private readonly config: CodexConfig) {}
+
+  hasOwnCredentials(): boolean {
+    return this.config.authJson !== undefined;
+  }
+
+  async *run(run: ProviderRun, signal: AbortSignal): AsyncGenerator<ProviderEvent> {
+    if (!run.accessToken && !this.config.authJson) {
+      throw new DomainError('MISSING_CREDENTIALS', 'codex has no credentials: send codingAssistantAccessToken');
+    }
+    const home = await CodexHome.create(
+      this.config.homesDir,
+      run.jobId,
+      {
+        baseUrl: this.config.baseUrl,
+        maxRetries: this.config.maxRetries,
+        sandbox: run.options.permissionMode ?? this.config.defaultSandbox,
+        model: run.options.model ?? this.config.defaultModel,
+        keyVariable: codexKeyVariable,
+      },
+      run.accessToken ? undefined : this.config.authJson,
+    );
+    const resumeId = run.resume?.session.providerSessionId;
+    const mapper = new CodexJsonMapper(run.resume ? await home.restore(run.resume.artifacts) : undefined);
+    let cli: CliProcess | undefined;
+    try {
+      const cwd = await realpath(run.workdir);
+      // `-` reads the prompt from stdin; ids come from our own session store, never a flag.
+      const args = resumeId
+        ? ['exec', 'resume', '--json', '--skip-git-repo-check', '--', resumeId, '-']
+        : ['exec', '--json', '--skip-git-repo-check', '-'];
+      const env = codexEnv({ home: home.home, codexHome: home.codexHome, path: this.config.path, lang: this.config.lang, accessToken: run.accessToken });
+      cli = CliProcess.start({ command: this.config.executable, args, cwd, env, stdin: run.prompt, silenceMs: this.config.silenceMs }, signal);
+      yield* cliEvents({ cli, mapper, signal, name: 'codex', install: 'npm install @openai/codex', silenceMs: this.config.silenceMs });
+    } finally {
+      await cli?.kill();
+      const threadId = mapper.threadId ?? resumeId;
+      if (threadId) await run.saveSession(threadId, await home.export(threadId, mapper.cumulativeUsage));
+      await home.remove();
+    }
+  }
+}

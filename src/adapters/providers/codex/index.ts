@@ -1,0 +1,1 @@
+export { CodexProvider, codexSandboxModes, type CodexConfig } from './codex.provider.js';

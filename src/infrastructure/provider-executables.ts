@@ -1,0 +1,44 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/** A provider CLI as installed from its pinned npm package, or a bare command left to PATH. */
+export interface InstalledCli {
+  executable: string;
+  /** The installed package's version; absent when the CLI comes from PATH. */
+  version?: string;
+}
+
+/** A file inside an installed package, when the package and the file are there. */
+function packageFile(from: string, pkg: string, file: string): InstalledCli | undefined {
+  try {
+    const manifest = createRequire(from).resolve(`${pkg}/package.json`);
+    const path = join(dirname(manifest), file);
+    if (!existsSync(path)) return undefined;
+    return { executable: path, version: (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The claude binary. The platform package holds the real binary; bin/claude.exe is a hard link
+ * to it made by an install script that newer npm may skip. npm installs only the package that
+ * matches this machine's libc, so trying both is enough.
+ */
+export function findClaude(from: string): InstalledCli {
+  const platform = `@anthropic-ai/claude-code-${process.platform}-${process.arch}`;
+  const version = packageFile(from, '@anthropic-ai/claude-code', 'package.json')?.version;
+  const binary = packageFile(from, platform, 'claude') ?? packageFile(from, `${platform}-musl`, 'claude');
+  const found = binary ?? packageFile(from, '@anthropic-ai/claude-code', 'bin/claude.exe');
+  return found ? { executable: found.executable, version } : { executable: 'claude' };
+}
+
+/** Codex's node launcher: it finds the native binary for this platform and forwards signals to it. */
+export function findCodex(from: string): InstalledCli {
+  return packageFile(from, '@openai/codex', 'bin/codex.js') ?? { executable: 'codex' };
+}
+
+export function findGemini(from: string): InstalledCli {
+  return packageFile(from, '@google/gemini-cli', 'bundle/gemini.js') ?? { executable: 'gemini' };
+}

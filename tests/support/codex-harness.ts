@@ -1,0 +1,61 @@
+import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CodexProvider } from '../../src/adapters/providers/codex/index.js';
+import { Secret } from '../../src/domain/secret.js';
+import { findCodex } from '../../src/infrastructure/provider-executables.js';
+import type { ProviderFixture, ProviderHarness, ScriptedModel } from '../contract/provider.contract.js';
+import { startScriptedOpenAi, type ScriptedOpenAi } from './scripted-openai.js';
+
+export const codexExecutable = findCodex(import.meta.url).executable;
+
+/** A POSIX shell word that stands for `text` exactly. */
+const shellQuote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
+
+/** Codex writes files through its shell tool, exec_command. */
+export function codexModelFor(server: ScriptedOpenAi): ScriptedModel {
+  return {
+    answerText: (text) => server.script([{ kind: 'text', text }]),
+    answerWrite: (fileName, content) =>
+      server.script([{ kind: 'tool_call', name: 'exec_command', args: { cmd: `printf %s ${shellQuote(content)} > ${shellQuote(fileName)}` } }]),
+    answerStatus: (status) => server.script([{ kind: 'status', status }]),
+    hang: () => server.script([{ kind: 'hang' }]),
+    turnSizes: () => server.mainLoopRequests().map((request) => request.messageCount),
+  };
+}
+
+/** The Codex adapter driving the real codex CLI against a scripted Responses API on loopback. */
+export const codexHarness: ProviderHarness = {
+  name: 'codex (real CLI, scripted OpenAI Responses API)',
+  async create(): Promise<ProviderFixture> {
+    const root = await realpath(await mkdtemp(join(tmpdir(), 'uw-codex-')));
+    const workdir = join(root, 'ws', 'one');
+    const otherWorkdir = join(root, 'ws', 'other.dir');
+    await mkdir(workdir, { recursive: true });
+    await mkdir(otherWorkdir, { recursive: true });
+    const server = await startScriptedOpenAi();
+    const provider = new CodexProvider({
+      executable: codexExecutable,
+      homesDir: join(root, 'homes'),
+      baseUrl: server.url,
+      // A model Codex has no metadata for gets the plain function tools the scripted server speaks.
+      defaultModel: 'scripted-model',
+      maxRetries: 0,
+      silenceMs: 0,
+      defaultSandbox: 'workspace-write',
+      path: process.env.PATH ?? '/usr/bin:/bin',
+      lang: 'C.UTF-8',
+    });
+    return {
+      provider,
+      model: codexModelFor(server),
+      workdir,
+      otherWorkdir,
+      accessToken: new Secret(`sk-proj-test.codex.${Math.random().toString(36).slice(2)}`),
+      close: async () => {
+        await server.close();
+        await rm(root, { recursive: true, force: true });
+      },
+    };
+  },
+};
