@@ -69,6 +69,7 @@ const envSchema = v.object({
   CODEX_SANDBOX: v.optional(v.picklist(['read-only', 'workspace-write', 'danger-full-access']), 'workspace-write'),
   GEMINI_PATH: optionalText,
   GEMINI_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
+  GEMINI_MODEL: optionalText,
   GEMINI_MAX_ATTEMPTS: integer(3, 1, 10),
   GEMINI_APPROVAL_MODE: v.optional(v.picklist(['default', 'auto_edit', 'yolo']), 'auto_edit'),
   GIT_ALLOWED_HOSTS: v.optional(v.string(), 'github.com'),
@@ -134,6 +135,7 @@ export interface Config {
     executable: string;
     version?: string;
     baseUrl?: string;
+    defaultModel?: string;
     maxAttempts: number;
     silenceMs: number;
     defaultApprovalMode: string;
@@ -226,6 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
     gemini: {
       ...installed(e.GEMINI_PATH, context.clis.gemini),
       baseUrl: e.GEMINI_BASE_URL,
+      defaultModel: e.GEMINI_MODEL,
       maxAttempts: e.GEMINI_MAX_ATTEMPTS,
       silenceMs: e.PROVIDER_SILENCE_MS,
       defaultApprovalMode: e.GEMINI_APPROVAL_MODE,

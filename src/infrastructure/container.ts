@@ -16,6 +16,7 @@ import { createHttpApp } from '../adapters/http/index.js';
 import { DbApiSessionStore, HttpDbApiPersistence, NoopPersistence } from '../adapters/persistence/index.js';
 import { ClaudeCodeProvider } from '../adapters/providers/claude-code/index.js';
 import { CodexProvider } from '../adapters/providers/codex/index.js';
+import { GeminiProvider } from '../adapters/providers/gemini/index.js';
 import { SimpleGitRepo } from '../adapters/repo/index.js';
 import { FileSessionStore } from '../adapters/sessions/index.js';
 import { SystemClock } from '../adapters/system/index.js';
@@ -34,6 +35,7 @@ const adapters = new ContainerModule(({ bind }) => {
       return new ProviderRegistry([
         new ClaudeCodeProvider({ ...config.claude, ...host }),
         new CodexProvider({ ...config.codex, ...host }),
+        new GeminiProvider({ ...config.gemini, ...host }),
       ]);
     },
     [Tokens.Config],

@@ -1,0 +1,1 @@
+export { GeminiProvider, geminiApprovalModes, type GeminiConfig } from './gemini.provider.js';

@@ -1,0 +1,66 @@
+import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GeminiProvider } from '../../src/adapters/providers/gemini/index.js';
+import { Secret } from '../../src/domain/secret.js';
+import { findGemini } from '../../src/infrastructure/provider-executables.js';
+import type { ProviderFixture, ProviderHarness, ScriptedModel } from '../contract/provider.contract.js';
+import { startScriptedGemini, type ScriptedGemini } from './scripted-gemini.js';
+
+export const geminiExecutable = findGemini(import.meta.url).executable;
+
+/** The working directory the CLI states in its first message ("I'm currently working in the directory: ..."). */
+const cwdPattern = /working in the directory:\s*(\S+)/;
+
+export function geminiModelFor(server: ScriptedGemini): ScriptedModel {
+  return {
+    answerText: (text) => server.script([{ kind: 'text', text }]),
+    answerWrite: (fileName, content) =>
+      server.script([
+        {
+          kind: 'function_call',
+          name: 'write_file',
+          args: (request) => ({ file_path: join(cwdPattern.exec(JSON.stringify(request.body?.contents))?.[1] ?? '.', fileName), content }),
+        },
+      ]),
+    answerStatus: (status) => server.script([{ kind: 'status', status }]),
+    hang: () => server.script([{ kind: 'hang' }]),
+    turnSizes: () => server.mainLoopRequests().map((request) => request.messageCount),
+  };
+}
+
+/** The Gemini adapter driving the real gemini CLI against a scripted Gemini API on loopback. */
+export const geminiHarness: ProviderHarness = {
+  name: 'gemini (real CLI, scripted Gemini API)',
+  async create(): Promise<ProviderFixture> {
+    const root = await realpath(await mkdtemp(join(tmpdir(), 'uw-gemini-')));
+    const workdir = join(root, 'ws', 'one');
+    const otherWorkdir = join(root, 'ws', 'other.dir');
+    await mkdir(workdir, { recursive: true });
+    await mkdir(otherWorkdir, { recursive: true });
+    const server = await startScriptedGemini();
+    const provider = new GeminiProvider({
+      executable: geminiExecutable,
+      homesDir: join(root, 'homes'),
+      baseUrl: server.url,
+      // A fixed model skips the CLI's routing call.
+      defaultModel: 'gemini-2.5-pro',
+      maxAttempts: 1,
+      silenceMs: 0,
+      defaultApprovalMode: 'auto_edit',
+      path: process.env.PATH ?? '/usr/bin:/bin',
+      lang: 'C.UTF-8',
+    });
+    return {
+      provider,
+      model: geminiModelFor(server),
+      workdir,
+      otherWorkdir,
+      accessToken: new Secret(`AIza-test.gemini.${Math.random().toString(36).slice(2)}`),
+      close: async () => {
+        await server.close();
+        await rm(root, { recursive: true, force: true });
+      },
+    };
+  },
+};
