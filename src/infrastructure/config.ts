@@ -5,6 +5,8 @@ import * as v from 'valibot';
 import { Secret } from '../domain/secret.js';
 import type { InstalledCli } from './provider-executables.js';
 
+export type ProviderClis = Record<'claude' | 'codex' | 'gemini' | 'opencode' | 'copilot', InstalledCli>;
+
 const flag = (fallback: boolean) =>
   v.pipe(
     v.optional(v.picklist(['true', 'false', '1', '0']), fallback ? 'true' : 'false'),
@@ -67,6 +69,12 @@ const envSchema = v.object({
   CODEX_MODEL: optionalText,
   CODEX_MAX_RETRIES: integer(2, 0, 10),
   CODEX_SANDBOX: v.optional(v.picklist(['read-only', 'workspace-write', 'danger-full-access']), 'workspace-write'),
+  OPENCODE_PATH: optionalText,
+  OPENCODE_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
+  OPENCODE_MODEL: optionalText,
+  COPILOT_PATH: optionalText,
+  COPILOT_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
+  COPILOT_MODEL: optionalText,
   GEMINI_PATH: optionalText,
   GEMINI_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
   GEMINI_MODEL: optionalText,
@@ -140,6 +148,20 @@ export interface Config {
     silenceMs: number;
     defaultApprovalMode: string;
   };
+  opencode: {
+    executable: string;
+    version?: string;
+    baseUrl?: string;
+    defaultModel?: string;
+    silenceMs: number;
+  };
+  copilot: {
+    executable: string;
+    version?: string;
+    baseUrl?: string;
+    defaultModel?: string;
+    silenceMs: number;
+  };
   git: {
     allowedHosts: string[];
     insecureHosts: string[];
@@ -161,7 +183,7 @@ export class ConfigError extends Error {}
 const loopback = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** The environment as Config; the only reader of process.env. */
-export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; version: string; clis: Record<'claude' | 'codex' | 'gemini', InstalledCli> }): Config {
+export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; version: string; clis: ProviderClis }): Config {
   const parsed = v.safeParse(envSchema, env);
   if (!parsed.success) {
     const issue = parsed.issues[0];
@@ -232,6 +254,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
       maxAttempts: e.GEMINI_MAX_ATTEMPTS,
       silenceMs: e.PROVIDER_SILENCE_MS,
       defaultApprovalMode: e.GEMINI_APPROVAL_MODE,
+    },
+    opencode: {
+      ...installed(e.OPENCODE_PATH, context.clis.opencode),
+      baseUrl: e.OPENCODE_BASE_URL,
+      defaultModel: e.OPENCODE_MODEL,
+      silenceMs: e.PROVIDER_SILENCE_MS,
+    },
+    copilot: {
+      ...installed(e.COPILOT_PATH, context.clis.copilot),
+      baseUrl: e.COPILOT_BASE_URL,
+      defaultModel: e.COPILOT_MODEL,
+      silenceMs: e.PROVIDER_SILENCE_MS,
     },
     git: {
       allowedHosts: hostList(e.GIT_ALLOWED_HOSTS),

@@ -17,6 +17,7 @@ import { DbApiSessionStore, HttpDbApiPersistence, NoopPersistence } from '../ada
 import { ClaudeCodeProvider } from '../adapters/providers/claude-code/index.js';
 import { CodexProvider } from '../adapters/providers/codex/index.js';
 import { GeminiProvider } from '../adapters/providers/gemini/index.js';
+import { OpencodeProvider } from '../adapters/providers/opencode/index.js';
 import { SimpleGitRepo } from '../adapters/repo/index.js';
 import { FileSessionStore } from '../adapters/sessions/index.js';
 import { SystemClock } from '../adapters/system/index.js';
@@ -36,6 +37,7 @@ const adapters = new ContainerModule(({ bind }) => {
         new ClaudeCodeProvider({ ...config.claude, ...host }),
         new CodexProvider({ ...config.codex, ...host }),
         new GeminiProvider({ ...config.gemini, ...host }),
+        new OpencodeProvider({ ...config.opencode, ...host }),
       ]);
     },
     [Tokens.Config],

@@ -5,7 +5,7 @@ import type { Hono } from 'hono';
 import type { Server } from 'node:http';
 import type { JobSlot } from '../application/job-slot.js';
 import { Redactor } from '../domain/redactor.js';
-import { findClaude, findCodex, findGemini } from './provider-executables.js';
+import { findClaude, findCodex, findCopilot, findGemini, findOpencode } from './provider-executables.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createContainer } from './container.js';
 import { createLogger } from './logger.js';
@@ -36,7 +36,7 @@ function start(): void {
   let config: Config;
   try {
     const from = import.meta.url;
-    const clis = { claude: findClaude(from), codex: findCodex(from), gemini: findGemini(from) };
+    const clis = { claude: findClaude(from), codex: findCodex(from), gemini: findGemini(from), opencode: findOpencode(from), copilot: findCopilot(from) };
     config = loadConfig(process.env, { cwd: process.cwd(), version, clis });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

@@ -42,3 +42,17 @@ export function findCodex(from: string): InstalledCli {
 export function findGemini(from: string): InstalledCli {
   return packageFile(from, '@google/gemini-cli', 'bundle/gemini.js') ?? { executable: 'gemini' };
 }
+
+/** opencode's native binary from its platform package; bin/opencode.exe is a link its install script makes. */
+export function findOpencode(from: string): InstalledCli {
+  const version = packageFile(from, 'opencode-ai', 'package.json')?.version;
+  const binary = packageFile(from, `opencode-${process.platform}-${process.arch}`, 'bin/opencode') ?? packageFile(from, 'opencode-ai', 'bin/opencode.exe');
+  return binary ? { executable: binary.executable, version } : { executable: 'opencode' };
+}
+
+/** Copilot's native binary: its npm loader runs it with spawnSync and would not pass a signal on. */
+export function findCopilot(from: string): InstalledCli {
+  const version = packageFile(from, '@github/copilot', 'package.json')?.version;
+  const binary = packageFile(from, `@github/copilot-${process.platform}-${process.arch}`, 'copilot');
+  return binary ? { executable: binary.executable, version } : { executable: 'copilot' };
+}

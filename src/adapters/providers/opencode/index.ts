@@ -1,0 +1,1 @@
+export { OpencodeProvider, type OpencodeConfig } from './opencode.provider.js';
