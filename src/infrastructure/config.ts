@@ -75,6 +75,7 @@ const envSchema = v.object({
   COPILOT_PATH: optionalText,
   COPILOT_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
   COPILOT_MODEL: optionalText,
+  COPILOT_CACHE_DIR: optionalText,
   GEMINI_PATH: optionalText,
   GEMINI_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
   GEMINI_MODEL: optionalText,
@@ -158,6 +159,8 @@ export interface Config {
   copilot: {
     executable: string;
     version?: string;
+    /** Shared by every job: the CLI unpacks itself there once. */
+    cacheDir?: string;
     baseUrl?: string;
     defaultModel?: string;
     silenceMs: number;
@@ -263,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
     },
     copilot: {
       ...installed(e.COPILOT_PATH, context.clis.copilot),
+      cacheDir: e.COPILOT_CACHE_DIR && resolve(context.cwd, e.COPILOT_CACHE_DIR),
       baseUrl: e.COPILOT_BASE_URL,
       defaultModel: e.COPILOT_MODEL,
       silenceMs: e.PROVIDER_SILENCE_MS,

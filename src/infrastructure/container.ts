@@ -16,6 +16,7 @@ import { createHttpApp } from '../adapters/http/index.js';
 import { DbApiSessionStore, HttpDbApiPersistence, NoopPersistence } from '../adapters/persistence/index.js';
 import { ClaudeCodeProvider } from '../adapters/providers/claude-code/index.js';
 import { CodexProvider } from '../adapters/providers/codex/index.js';
+import { CopilotProvider } from '../adapters/providers/copilot/index.js';
 import { GeminiProvider } from '../adapters/providers/gemini/index.js';
 import { OpencodeProvider } from '../adapters/providers/opencode/index.js';
 import { SimpleGitRepo } from '../adapters/repo/index.js';
@@ -38,6 +39,7 @@ const adapters = new ContainerModule(({ bind }) => {
         new CodexProvider({ ...config.codex, ...host }),
         new GeminiProvider({ ...config.gemini, ...host }),
         new OpencodeProvider({ ...config.opencode, ...host }),
+        new CopilotProvider({ ...config.copilot, cacheDir: config.copilot.cacheDir ?? join(config.stateDir, 'cache', 'copilot'), ...host }),
       ]);
     },
     [Tokens.Config],

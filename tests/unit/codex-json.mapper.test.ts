@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CodexJsonMapper, type UsageBaseline } from '../../src/adapters/providers/codex/codex-json.mapper.js';
-import type { MappedOutput } from '../../src/adapters/providers/mapped-output.js';
+import { CodexJsonMapper } from '../../src/adapters/providers/codex/codex-json.mapper.js';
+import type { MappedOutput, UsageBaseline } from '../../src/adapters/providers/mapped-output.js';
 
 function replay(fixture: string, baseline?: UsageBaseline) {
   const mapper = new CodexJsonMapper(baseline);

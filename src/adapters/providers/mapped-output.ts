@@ -14,3 +14,9 @@ export interface OutputMapper {
   /** How the run ended, judged from what was printed and how the CLI exited; undefined when it cannot tell. */
   verdict(exit: CliExit, stderr: string): RunVerdict | undefined;
 }
+
+/** Token counts a resumed session had already spent, for CLIs that report usage over the whole session. */
+export interface UsageBaseline {
+  inputTokens: number;
+  outputTokens: number;
+}

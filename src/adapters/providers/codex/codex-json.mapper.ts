@@ -3,14 +3,10 @@ import type { AgentItem, Usage } from '../../../domain/agent-item.js';
 import { assertNever } from '../../../domain/assert-never.js';
 import { DomainError } from '../../../domain/errors.js';
 import type { CliExit } from '../cli-process.js';
-import type { MappedOutput, OutputMapper, RunVerdict } from '../mapped-output.js';
+import type { MappedOutput, OutputMapper, RunVerdict, UsageBaseline } from '../mapped-output.js';
 import { codexLineSchema, type CodexItem, type CodexLine, type CodexUsage } from './codex-json.schema.js';
 
-/** Token counts a resumed thread had already spent: Codex reports usage cumulated over the thread. */
-export interface UsageBaseline {
-  inputTokens: number;
-  outputTokens: number;
-}
+// Codex reports usage cumulated over the thread: a resumed run subtracts what came before.
 
 /** `codex exec --json` lines as normalized items; one instance per run. */
 export class CodexJsonMapper implements OutputMapper {

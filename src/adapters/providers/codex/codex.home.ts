@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { stringify } from 'smol-toml';
 import type { SessionArtifact } from '../../../domain/session.js';
 import type { Secret } from '../../../domain/secret.js';
-import type { UsageBaseline } from './codex-json.mapper.js';
+import type { UsageBaseline } from '../mapped-output.js';
 
 const usageArtifact = 'usage.json';
 // Codex names rollouts rollout-<timestamp>-<thread id>.jsonl and finds them by the id alone.

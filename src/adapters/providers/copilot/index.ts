@@ -1,0 +1,1 @@
+export { CopilotProvider, type CopilotConfig } from './copilot.provider.js';
