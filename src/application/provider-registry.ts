@@ -1,5 +1,5 @@
 import { DomainError } from '../domain/errors.js';
-import type { ProviderPort } from './ports/provider.port.js';
+import type { ProviderAvailability, ProviderPort } from './ports/provider.port.js';
 
 /** The providers this worker can run, by id. */
 export class ProviderRegistry {
@@ -15,6 +15,11 @@ export class ProviderRegistry {
 
   has(id: string): boolean {
     return this.#providers.has(id);
+  }
+
+  /** Every provider and whether its CLI is installed here: what GET /health reports. */
+  availability(): Array<{ id: string } & ProviderAvailability> {
+    return [...this.#providers.values()].map((provider) => ({ id: provider.id, ...provider.availability() }));
   }
 
   get(id: string): ProviderPort {

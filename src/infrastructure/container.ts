@@ -82,9 +82,12 @@ const application = new ContainerModule(({ bind }) => {
     [Tokens.Config, Tokens.Providers, Tokens.Workspace, Tokens.Repo, Tokens.Sessions, Tokens.Persistence, Tokens.Clock, Tokens.Logger, Tokens.Redactor, Tokens.Metrics],
   );
   bind<Hono<{ Bindings: HttpBindings }>>(Tokens.HttpApp).toResolvedValue(
-    (config: Config, useCase: ExecutionUseCase, slot: JobSlot, logger: LoggerPort, clock: ClockPort, metrics: PrometheusMetrics) =>
-      createHttpApp({
+    (config: Config, useCase: ExecutionUseCase, slot: JobSlot, logger: LoggerPort, clock: ClockPort, metrics: PrometheusMetrics, registry: ProviderRegistry) => {
+      // Installed CLIs do not change while a worker runs: looked up once.
+      const providers = registry.availability();
+      return createHttpApp({
         useCase, slot, logger, metrics,
+        providers: () => providers,
         workerId: config.workerId,
         apiToken: config.apiToken,
         version: config.version,
@@ -92,8 +95,9 @@ const application = new ContainerModule(({ bind }) => {
         now: () => clock.now(),
         maxBodyBytes: 1024 * 1024,
         heartbeatMs: config.heartbeatMs,
-      }),
-    [Tokens.Config, Tokens.ExecutionUseCase, Tokens.JobSlot, Tokens.Logger, Tokens.Clock, Tokens.Metrics],
+      });
+    },
+    [Tokens.Config, Tokens.ExecutionUseCase, Tokens.JobSlot, Tokens.Logger, Tokens.Clock, Tokens.Metrics, Tokens.Providers],
   );
 });
 

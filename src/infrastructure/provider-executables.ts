@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 /** A provider CLI as installed from its pinned npm package, or a bare command left to PATH. */
 export interface InstalledCli {
@@ -9,16 +9,23 @@ export interface InstalledCli {
   version?: string;
 }
 
-/** A file inside an installed package, when the package and the file are there. */
+/**
+ * A file inside an installed package, when the package and the file are there. Found through
+ * node's lookup paths rather than require.resolve, which a package's "exports" can refuse.
+ */
 function packageFile(from: string, pkg: string, file: string): InstalledCli | undefined {
-  try {
-    const manifest = createRequire(from).resolve(`${pkg}/package.json`);
-    const path = join(dirname(manifest), file);
+  for (const dir of createRequire(from).resolve.paths(pkg) ?? []) {
+    const manifest = join(dir, pkg, 'package.json');
+    if (!existsSync(manifest)) continue;
+    const path = join(dir, pkg, file);
     if (!existsSync(path)) return undefined;
-    return { executable: path, version: (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version };
-  } catch {
-    return undefined;
+    try {
+      return { executable: path, version: (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version };
+    } catch {
+      return { executable: path };
+    }
   }
+  return undefined;
 }
 
 /**

@@ -24,6 +24,10 @@ export class ScriptedProvider implements ProviderPort {
     return this.ownCredentials;
   }
 
+  availability() {
+    return { available: true, version: '0.0.0' };
+  }
+
   async *run(run: ProviderRun, signal: AbortSignal): AsyncGenerator<ProviderEvent> {
     this.runs.push(run);
     try {

@@ -7,17 +7,19 @@ import { fail } from './error-response.js';
 export interface ControlRouteDeps {
   slot: JobSlot;
   metrics: { contentType: string; render(): Promise<string> };
+  /** Each provider and whether its CLI is installed here, with its version. */
+  providers: () => Array<{ id: string; available: boolean; version?: string }>;
   version: string;
   startedAt: number;
   now: () => number;
 }
 
 /** Health, status and cancel: what a load balancer and an operator ask of a worker. */
-export function registerControlRoutes(app: Hono<{ Bindings: HttpBindings }>, { slot, metrics, version, startedAt, now }: ControlRouteDeps): void {
+export function registerControlRoutes(app: Hono<{ Bindings: HttpBindings }>, { slot, metrics, providers, version, startedAt, now }: ControlRouteDeps): void {
   app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'content-type': metrics.contentType }));
 
   app.get('/health', (c) =>
-    c.json({ status: 'ok', version, uptimeS: Math.floor((now() - startedAt) / 1000) }),
+    c.json({ status: 'ok', version, uptimeS: Math.floor((now() - startedAt) / 1000), providers: providers() }),
   );
 
   app.get('/status', (c) => {

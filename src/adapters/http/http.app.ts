@@ -16,6 +16,7 @@ export interface HttpAppDeps {
   slot: JobSlot;
   logger: LoggerPort;
   metrics: { contentType: string; render(): Promise<string> };
+  providers: () => Array<{ id: string; available: boolean; version?: string }>;
   /** Sent as X-Worker-Id on every response, so a client behind a balancer knows who served it. */
   workerId: string;
   /** Without one, the worker must listen on loopback only (checked at start). */

@@ -49,10 +49,17 @@ export type ProviderEvent =
   | { type: 'notice'; text: string }
   | { type: 'finished'; outcome: ProviderOutcome };
 
+/** Whether the provider's CLI is installed on this worker, and which version. */
+export interface ProviderAvailability {
+  available: boolean;
+  version?: string;
+}
+
 /** Runs one coding assistant turn in a workspace and reports what it does. */
 export interface ProviderPort {
   readonly id: string;
   readonly capabilities: ProviderCapabilities;
+  availability(): ProviderAvailability;
   /** Whether the worker holds credentials for this provider, so a request may omit one. */
   hasOwnCredentials(): boolean;
   /**

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import type {
+  ProviderAvailability,
   ProviderCapabilities,
   ProviderEvent,
   ProviderPort,
   ProviderRun,
 } from '../../../application/ports/provider.port.js';
 import type { Secret } from '../../../domain/secret.js';
+import { cliAvailability } from '../cli-availability.js';
 import { CliProcess } from '../cli-process.js';
 import { cliEvents } from '../cli-events.js';
 import { claudeArgs, claudePermissionModes } from './claude-code.args.js';
@@ -16,6 +18,8 @@ import { StreamJsonMapper } from './stream-json.mapper.js';
 
 export interface ClaudeCodeConfig {
   executable: string;
+  /** The installed CLI's version, when known. */
+  version?: string;
   /** Where per-job HOMEs are made. */
   homesDir: string;
   baseUrl?: string;
@@ -40,6 +44,10 @@ export class ClaudeCodeProvider implements ProviderPort {
   };
 
   constructor(private readonly config: ClaudeCodeConfig) {}
+
+  availability(): ProviderAvailability {
+    return cliAvailability(this.config.executable, this.config.path, this.config.version);
+  }
 
   hasOwnCredentials(): boolean {
     return this.config.credentialsJson !== undefined;

@@ -1,8 +1,9 @@
 import { realpath } from 'node:fs/promises';
-import type { ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
+import type { ProviderAvailability, ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
 import { DomainError } from '../../../domain/errors.js';
 import type { Secret } from '../../../domain/secret.js';
 import { cliEvents } from '../cli-events.js';
+import { cliAvailability } from '../cli-availability.js';
 import { CliProcess } from '../cli-process.js';
 import { CodexJsonMapper } from './codex-json.mapper.js';
 import { codexEnv, codexKeyVariable } from './codex.env.js';
@@ -10,6 +11,8 @@ import { CodexHome } from './codex.home.js';
 
 export interface CodexConfig {
   executable: string;
+  /** The installed CLI's version, when known. */
+  version?: string;
   homesDir: string;
   /** An OpenAI-compatible Responses API base URL (with /v1); unset means api.openai.com. */
   baseUrl?: string;
@@ -37,6 +40,10 @@ export class CodexProvider implements ProviderPort {
   };
 
   constructor(private readonly config: CodexConfig) {}
+
+  availability(): ProviderAvailability {
+    return cliAvailability(this.config.executable, this.config.path, this.config.version);
+  }
 
   hasOwnCredentials(): boolean {
     return this.config.authJson !== undefined;

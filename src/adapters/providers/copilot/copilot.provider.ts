@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
-import type { ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
+import type { ProviderAvailability, ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
 import { DomainError } from '../../../domain/errors.js';
 import { cliEvents } from '../cli-events.js';
+import { cliAvailability } from '../cli-availability.js';
 import { CliProcess } from '../cli-process.js';
 import { CopilotJsonMapper } from './copilot-json.mapper.js';
 import { CopilotHome } from './copilot.home.js';
 
 export interface CopilotConfig {
   executable: string;
+  /** The installed CLI's version, when known. */
+  version?: string;
   homesDir: string;
   /** Where the CLI unpacks itself on first run; shared by every job of the worker. */
   cacheDir: string;
@@ -26,6 +29,10 @@ export class CopilotProvider implements ProviderPort {
   readonly capabilities: ProviderCapabilities = { options: ['model', 'trustRepoSettings'], permissionModes: [], resume: true };
 
   constructor(private readonly config: CopilotConfig) {}
+
+  availability(): ProviderAvailability {
+    return cliAvailability(this.config.executable, this.config.path, this.config.version);
+  }
 
   hasOwnCredentials(): boolean {
     return false;

@@ -1,7 +1,8 @@
 import { realpath } from 'node:fs/promises';
-import type { ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
+import type { ProviderAvailability, ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
 import { DomainError } from '../../../domain/errors.js';
 import { cliEvents } from '../cli-events.js';
+import { cliAvailability } from '../cli-availability.js';
 import { CliProcess } from '../cli-process.js';
 import { GeminiJsonMapper } from './gemini-json.mapper.js';
 import { geminiEnv } from './gemini.env.js';
@@ -9,6 +10,8 @@ import { GeminiHome } from './gemini.home.js';
 
 export interface GeminiConfig {
   executable: string;
+  /** The installed CLI's version, when known. */
+  version?: string;
   homesDir: string;
   /** A Gemini API base URL; unset means Google's. */
   baseUrl?: string;
@@ -33,6 +36,10 @@ export class GeminiProvider implements ProviderPort {
   };
 
   constructor(private readonly config: GeminiConfig) {}
+
+  availability(): ProviderAvailability {
+    return cliAvailability(this.config.executable, this.config.path, this.config.version);
+  }
 
   hasOwnCredentials(): boolean {
     return false;

@@ -1,7 +1,8 @@
 import { realpath } from 'node:fs/promises';
-import type { ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
+import type { ProviderAvailability, ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
 import { DomainError } from '../../../domain/errors.js';
 import { cliEvents } from '../cli-events.js';
+import { cliAvailability } from '../cli-availability.js';
 import { CliProcess } from '../cli-process.js';
 import { OpencodeJsonMapper } from './opencode-json.mapper.js';
 import { OpencodeHome } from './opencode.home.js';
@@ -9,6 +10,8 @@ import { opencodeTarget } from './opencode.setup.js';
 
 export interface OpencodeConfig {
   executable: string;
+  /** The installed CLI's version, when known. */
+  version?: string;
   homesDir: string;
   /** An OpenAI-compatible Chat Completions base URL (with /v1); unset means opencode's built-in providers. */
   baseUrl?: string;
@@ -24,6 +27,10 @@ export class OpencodeProvider implements ProviderPort {
   readonly capabilities: ProviderCapabilities = { options: ['model', 'trustRepoSettings'], permissionModes: [], resume: true };
 
   constructor(private readonly config: OpencodeConfig) {}
+
+  availability(): ProviderAvailability {
+    return cliAvailability(this.config.executable, this.config.path, this.config.version);
+  }
 
   hasOwnCredentials(): boolean {
     return false;
