@@ -43,6 +43,23 @@ describe('a provider CLI that misbehaves', () => {
     });
   });
 
+  it('missing, whichever provider: /health says so and the job names the package to install', async () => {
+    fx = await startE2e({ CODEX_PATH: join(dir, 'no-such-codex'), GEMINI_PATH: 'no-such-gemini-on-path' });
+    const health = (await (await fetch(`${fx.worker.url}/health`)).json()) as { providers: Array<{ id: string; available: boolean }> };
+    expect(health.providers.filter((provider) => !provider.available).map((provider) => provider.id).sort()).toEqual(['codex', 'gemini']);
+    for (const [provider, install] of [['codex', '@openai/codex'], ['gemini', '@google/gemini-cli']] as const) {
+      const events = await collectEvents(
+        await postExecute(fx.worker.url, executeBody({ codingAssistantProvider: provider, codingAssistantAccessToken: 'sk-test.missing.cli.0123456789' }), { token: apiToken }),
+      );
+      expect(events.at(-1)?.data).toMatchObject({
+        type: 'error',
+        code: 'PROVIDER_UNAVAILABLE',
+        message: `the ${provider} CLI could not be started: install it with npm install ${install}`,
+        retryable: false,
+      });
+    }
+  });
+
   it('exits non-zero: PROVIDER_FAILED with the last stderr lines, secrets masked', async () => {
     const events = await job({ CLAUDE_CODE_PATH: await cli('echo "fatal: bad things with $ANTHROPIC_API_KEY" >&2; exit 3') });
     const error = events.at(-1)!.data;

@@ -5,7 +5,7 @@ import type { ProviderEvent, ProviderPort, ProviderRun } from '../../src/applica
 import { DomainError } from '../../src/domain/errors.js';
 import type { Secret } from '../../src/domain/secret.js';
 import type { SessionArtifact, SessionSnapshot } from '../../src/domain/session.js';
-import { processesInside } from '../support/processes.js';
+import { processesInside, processTexts } from '../support/processes.js';
 
 /** The model server as the contract sees it: neutral words, each harness speaks its wire protocol. */
 export interface ScriptedModel {
@@ -151,6 +151,9 @@ export function describeProviderContract(harness: ProviderHarness): void {
       const reason = new DomainError('CANCELLED', 'cancelled by the test');
       const running = runOnce(fixture, {}, controller.signal);
       await waitUntil(() => processesInside(fixture.workdir).length > 0);
+      // While it runs, no process names the key on its command line, nor the prompt.
+      const argvs = processTexts().map((process) => process.argv);
+      expect(argvs.filter((argv) => argv.includes(fixture.accessToken.reveal()) || argv.includes('Do the task'))).toEqual([]);
       controller.abort(reason);
       const result = await running;
       expect(result.error).toBe(reason);
