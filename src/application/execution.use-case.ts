@@ -195,6 +195,9 @@ export class ExecutionUseCase {
         case 'finished':
           outcome = event.outcome;
           break;
+        case 'exit':
+          this.deps.metrics.providerExited(provider.id, event.signal ?? String(event.code));
+          break;
       }
     }
     if (!outcome) throw new DomainError('PROVIDER_FAILED', `${provider.id} ended without a result`);

@@ -44,10 +44,12 @@ function start(): void {
     process.exit(2);
   }
   redactor.add(config.apiToken?.reveal(), config.claude.credentialsJson?.reveal(), config.codex.authJson?.reveal());
-  const logger = createLogger(config.logLevel, redactor);
+  // One job at a time: whatever is logged while it runs, by any adapter, belongs to it.
+  let slot: JobSlot | undefined;
+  const logger = createLogger(config.logLevel, redactor, { context: () => (slot?.current ? { jobId: slot.current.jobId } : {}) });
   const container = createContainer(config, logger, redactor);
   const app = container.get<Hono<{ Bindings: HttpBindings }>>(Tokens.HttpApp);
-  const slot = container.get<JobSlot>(Tokens.JobSlot);
+  slot = container.get<JobSlot>(Tokens.JobSlot);
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: slowClientLimits(config) }, (info) => {
     logger.info({ host: config.host, port: info.port, version, workerId: config.workerId }, 'listening');

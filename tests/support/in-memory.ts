@@ -101,7 +101,7 @@ export function inMemoryDeps(provider: ProviderPort, overrides: Partial<Executio
     persistence: new MemoryPersistence(),
     clock: { now: () => (time += 5), newId: () => `job-${++id}` },
     logger: silentLogger,
-    metrics: { jobStarted: () => undefined, jobEnded: () => undefined, firstAssistantItem: () => undefined, repoPrepared: () => undefined, persistence: () => undefined },
+    metrics: { jobStarted: () => undefined, jobEnded: () => undefined, firstAssistantItem: () => undefined, repoPrepared: () => undefined, providerExited: () => undefined, persistence: () => undefined },
     redactor: new Redactor(),
     settings: { workerId: 'worker-test', defaultJobMs: 60_000, maxJobMs: 120_000, flushTimeoutMs: 1000, maxItemChars: 10_000 },
     ...overrides,

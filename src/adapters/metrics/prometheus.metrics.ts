@@ -23,6 +23,12 @@ export class PrometheusMetrics implements MetricsPort {
     registers: [this.registry],
   });
   readonly #repo = new Histogram({ name: 'unified_worker_repo_prepare_seconds', help: 'Clone or fetch of the job repository', buckets: [0.5, 1, 2, 5, 10, 30, 60, 120], registers: [this.registry] });
+  readonly #exits = new Counter({
+    name: 'unified_worker_provider_exits_total',
+    help: 'Provider CLI exits, by provider and exit code (or signal)',
+    labelNames: ['provider', 'code'],
+    registers: [this.registry],
+  });
   readonly #stored = new Counter({ name: 'unified_worker_persisted_events_total', help: 'Events stored in the DB API', registers: [this.registry] });
   readonly #dropped = new Counter({ name: 'unified_worker_dropped_events_total', help: 'Events the DB API never received', registers: [this.registry] });
 
@@ -46,6 +52,10 @@ export class PrometheusMetrics implements MetricsPort {
 
   repoPrepared(ms: number): void {
     this.#repo.observe(seconds(ms));
+  }
+
+  providerExited(provider: string, code: string): void {
+    this.#exits.inc({ provider, code });
   }
 
   persistence(report: { stored: number; dropped: number }): void {

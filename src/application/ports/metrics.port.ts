@@ -6,5 +6,7 @@ export interface MetricsPort {
   /** From the request to the assistant's first item: what a client waits before anything happens. */
   firstAssistantItem(provider: string, ms: number): void;
   repoPrepared(ms: number): void;
+  /** How the provider's CLI exited: its exit code, or the signal's name. */
+  providerExited(provider: string, how: string): void;
   persistence(report: { stored: number; dropped: number }): void;
 }

@@ -47,7 +47,9 @@ export type ProviderEvent =
   | { type: 'item'; item: AgentItem; raw?: unknown }
   /** Something the client should know that is not the assistant's own output, e.g. an API retry. */
   | { type: 'notice'; text: string }
-  | { type: 'finished'; outcome: ProviderOutcome };
+  | { type: 'finished'; outcome: ProviderOutcome }
+  /** The CLI has exited: its code, or the signal that ended it. */
+  | { type: 'exit'; code: number | null; signal: string | null };
 
 /** Whether the provider's CLI is installed on this worker, and which version. */
 export interface ProviderAvailability {
