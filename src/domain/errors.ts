@@ -1,24 +1,27 @@
 /** Stable error codes: clients switch on these, so never rename one. */
-export type ErrorCode =
-  | 'VALIDATION_FAILED'
-  | 'UNAUTHORIZED'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'WORKER_BUSY'
-  | 'NOT_FOUND'
-  | 'NO_RUNNING_JOB'
-  | 'MISSING_CREDENTIALS'
-  | 'WORKSPACE_INVALID'
-  | 'SESSION_NOT_FOUND'
-  | 'REPO_FAILED'
-  | 'PROVIDER_UNAVAILABLE'
-  | 'PROVIDER_FAILED'
-  | 'PROVIDER_ERROR'
-  | 'PROVIDER_STALLED'
-  | 'TIMEOUT'
-  | 'CANCELLED'
-  | 'WORKER_SHUTDOWN'
-  | 'INTERNAL';
+export const errorCodes = [
+  'VALIDATION_FAILED',
+  'UNAUTHORIZED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'WORKER_BUSY',
+  'NOT_FOUND',
+  'NO_RUNNING_JOB',
+  'MISSING_CREDENTIALS',
+  'WORKSPACE_INVALID',
+  'SESSION_NOT_FOUND',
+  'REPO_FAILED',
+  'PROVIDER_UNAVAILABLE',
+  'PROVIDER_FAILED',
+  'PROVIDER_ERROR',
+  'PROVIDER_STALLED',
+  'TIMEOUT',
+  'CANCELLED',
+  'WORKER_SHUTDOWN',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
 
 const retryableCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'WORKER_BUSY',

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
 import { Secret } from '../domain/secret.js';
-import type { InstalledCli } from './provider-executables.js';
+import type { InstalledCli } from './installed-packages.js';
 
 export type ProviderClis = Record<'claude' | 'codex' | 'gemini' | 'opencode' | 'copilot', InstalledCli>;
 

@@ -25,6 +25,7 @@ import { SystemClock } from '../adapters/system/index.js';
 import { PrometheusMetrics } from '../adapters/metrics/index.js';
 import { FsWorkspace } from '../adapters/workspace/index.js';
 import type { Config } from './config.js';
+import { findDocsScript } from './installed-packages.js';
 import { Tokens } from './tokens.js';
 
 /** Adapters chosen for this worker; the only place that names concrete classes. */
@@ -95,6 +96,7 @@ const application = new ContainerModule(({ bind }) => {
         now: () => clock.now(),
         maxBodyBytes: 1024 * 1024,
         heartbeatMs: config.heartbeatMs,
+        docsScript: findDocsScript(import.meta.url),
       });
     },
     [Tokens.Config, Tokens.ExecutionUseCase, Tokens.JobSlot, Tokens.Logger, Tokens.Clock, Tokens.Metrics, Tokens.Providers],

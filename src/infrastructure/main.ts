@@ -5,7 +5,7 @@ import type { Hono } from 'hono';
 import type { Server } from 'node:http';
 import type { JobSlot } from '../application/job-slot.js';
 import { Redactor } from '../domain/redactor.js';
-import { findClaude, findCodex, findCopilot, findGemini, findOpencode } from './provider-executables.js';
+import { findClaude, findCodex, findCopilot, findGemini, findOpencode } from './installed-packages.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createContainer } from './container.js';
 import { createLogger } from './logger.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClaudeCodeProvider } from '../../src/adapters/providers/claude-code/index.js';
 import { Secret } from '../../src/domain/secret.js';
-import { findClaude } from '../../src/infrastructure/provider-executables.js';
+import { findClaude } from '../../src/infrastructure/installed-packages.js';
 import type { ProviderFixture, ProviderHarness, ScriptedModel } from '../contract/provider.contract.js';
 import { cwdOf, startScriptedAnthropic, type ScriptedAnthropic } from './scripted-anthropic.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GeminiProvider } from '../../src/adapters/providers/gemini/index.js';
 import { Secret } from '../../src/domain/secret.js';
-import { findGemini } from '../../src/infrastructure/provider-executables.js';
+import { findGemini } from '../../src/infrastructure/installed-packages.js';
 import type { ProviderFixture, ProviderHarness, ScriptedModel } from '../contract/provider.contract.js';
 import { startScriptedGemini, type ScriptedGemini } from './scripted-gemini.js';
 

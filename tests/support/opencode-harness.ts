@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpencodeProvider } from '../../src/adapters/providers/opencode/index.js';
 import { Secret } from '../../src/domain/secret.js';
-import { findOpencode } from '../../src/infrastructure/provider-executables.js';
+import { findOpencode } from '../../src/infrastructure/installed-packages.js';
 import type { ProviderFixture, ProviderHarness, ScriptedModel } from '../contract/provider.contract.js';
 import { startScriptedOpenAi, type ScriptedOpenAi } from './scripted-openai.js';
 

@@ -10,6 +10,7 @@ import type { Secret } from '../../domain/secret.js';
 import { registerControlRoutes } from './control.routes.js';
 import { fail } from './error-response.js';
 import { registerExecuteRoute } from './execute.route.js';
+import { registerDocsRoutes } from './openapi/docs.routes.js';
 
 export interface HttpAppDeps {
   useCase: ExecutionUseCase;
@@ -26,6 +27,8 @@ export interface HttpAppDeps {
   now: () => number;
   maxBodyBytes: number;
   heartbeatMs?: number;
+  /** The API reference page's script, to serve it without a CDN. */
+  docsScript?: string;
 }
 
 // A Response (not a plain message) so that a malformed header is a 401 too, not hono's 400.
@@ -46,6 +49,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono<{ Bindings: HttpBindings 
   app.use('/cancel', guard);
   registerExecuteRoute(app, deps);
   registerControlRoutes(app, deps);
+  registerDocsRoutes(app, deps);
   app.notFound((c) => fail(c, 'NOT_FOUND', 'no such route'));
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();

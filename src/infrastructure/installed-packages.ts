@@ -63,3 +63,8 @@ export function findCopilot(from: string): InstalledCli {
   const binary = packageFile(from, `@github/copilot-${process.platform}-${process.arch}`, 'copilot');
   return binary ? { executable: binary.executable, version } : { executable: 'copilot' };
 }
+
+/** The API reference page's standalone script, so /docs needs no CDN. */
+export function findDocsScript(from: string): string | undefined {
+  return packageFile(from, '@scalar/api-reference', 'dist/browser/standalone.js')?.executable;
+}
