@@ -1,6 +1,7 @@
 // Bundles the worker into one ESM file: workers restart after every job, and a bundle starts
 // far faster than hundreds of separate module files. The reference DB API gets its own bundle;
 // its database drivers stay outside it (PGlite loads its WebAssembly from its own package).
+import { chmod } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const common = {
@@ -17,5 +18,11 @@ const common = {
 
 await Promise.all([
   build({ ...common, entryPoints: ['src/infrastructure/main.ts'], outfile: 'dist/worker.mjs' }),
+  // `npx unified-worker run ...`, and the typed client other programs import.
+  build({ ...common, entryPoints: ['src/infrastructure/cli.ts'], outfile: 'dist/cli.mjs', banner: { js: `#!/usr/bin/env node\n${common.banner.js}` } }),
+  build({ ...common, entryPoints: ['src/adapters/client/index.ts'], outfile: 'dist/client.mjs', banner: {} }),
   build({ ...common, entryPoints: ['src/db-api/main.ts'], outfile: 'dist/db-api.mjs', external: ['@electric-sql/pglite', 'pg'] }),
 ]);
+
+// npm marks bin files executable when it installs the package; from a checkout this does.
+await chmod('dist/cli.mjs', 0o755);

@@ -21,7 +21,7 @@ describe('the API described: GET /openapi.json and GET /docs', () => {
   afterAll(async () => fx?.close());
 
   it('is a valid OpenAPI 3.1 document', async () => {
-    const result = await new Validator().validate(document as object);
+    const result = await new Validator().validate(document as unknown as Parameters<Validator['validate']>[0]);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect((document as { openapi?: string }).openapi).toBe('3.1.0');

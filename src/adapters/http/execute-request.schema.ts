@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import type { ExecuteRequestBody } from '../../domain/execute-request.js';
 import { isValidBranchName } from '../../domain/git-ref.js';
 
 // NUL and other control characters have no place in any field; prose may keep tab and newlines.
@@ -70,4 +71,9 @@ export const executeRequestSchema = v.strictObject({
   providerOptions: v.optional(providerOptionsSchema),
 });
 
-export type ExecuteRequestBody = v.InferOutput<typeof executeRequestSchema>;
+// The schema and the domain's request type must agree: a field added to one only fails to compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameAsDomain: Same<v.InferOutput<typeof executeRequestSchema>, ExecuteRequestBody> = true;
+void sameAsDomain;
+
+export type { ExecuteRequestBody };
