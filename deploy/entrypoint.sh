@@ -29,6 +29,7 @@ from_secret WORKER_API_TOKEN WORKER_API_TOKEN_FILE worker_api_token
 from_secret CLAUDE_CODE_CREDENTIALS_JSON CLAUDE_CODE_CREDENTIALS_SECRET claude_credentials
 to_file WORKER_API_TOKEN WORKER_API_TOKEN_FILE worker_api_token
 to_file CLAUDE_CODE_CREDENTIALS_JSON CLAUDE_CODE_CREDENTIALS_SECRET claude_credentials.json
+to_file CODEX_AUTH_JSON CODEX_AUTH_SECRET codex_auth.json
 unset inline given
 
 exec node /app/dist/worker.mjs "$@"

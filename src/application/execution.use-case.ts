@@ -197,6 +197,7 @@ export class ExecutionUseCase {
           break;
         case 'exit':
           this.deps.metrics.providerExited(provider.id, event.signal ?? String(event.code));
+          if (event.leftovers > 0) this.deps.logger.warn({ jobId: job.id, killed: event.leftovers }, 'the agent left processes running; killed');
           break;
       }
     }

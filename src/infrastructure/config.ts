@@ -62,6 +62,7 @@ const envSchema = v.object({
   PROVIDER_SILENCE_MS: integer(600_000, 0, 7 * 24 * 3_600_000),
   CLAUDE_PERMISSION_MODE: v.optional(v.picklist(['default', 'acceptEdits', 'bypassPermissions', 'plan', 'dontAsk']), 'acceptEdits'),
   CLAUDE_SANDBOX: flag(false),
+  AGENT_USER: optionalText,
   CODEX_PATH: optionalText,
   CODEX_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
   CODEX_AUTH_JSON: optionalText,
@@ -173,6 +174,8 @@ export interface Config {
     authorName: string;
     authorEmail: string;
   };
+  /** The unprivileged user the assistants' CLIs run as; unset: the worker's own. */
+  agentUser?: { uid: number; gid: number };
   path: string;
   lang: string;
   version: string;
@@ -279,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
       authorName: e.GIT_AUTHOR_NAME,
       authorEmail: e.GIT_AUTHOR_EMAIL,
     },
+    agentUser: e.AGENT_USER === undefined ? undefined : agentUserOf(e.AGENT_USER),
     path: e.PATH,
     lang: e.LANG,
     version: context.version,
@@ -287,6 +291,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
 
 /** An operator's explicit path wins over the pinned package; its version is then unknown. */
 const installed = (override: string | undefined, cli: InstalledCli): InstalledCli => (override ? { executable: override } : cli);
+
+/** `uid:gid`, or a user name looked up in /etc/passwd; never root. */
+function agentUserOf(value: string): { uid: number; gid: number } {
+  const numeric = /^(\d+):(\d+)$/.exec(value);
+  let user: { uid: number; gid: number } | undefined;
+  if (numeric) user = { uid: Number(numeric[1]), gid: Number(numeric[2]) };
+  else {
+    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((entry) => entry.split(':')[0] === value);
+    const [, , uid, gid] = line?.split(':') ?? [];
+    if (uid !== undefined && gid !== undefined) user = { uid: Number(uid), gid: Number(gid) };
+  }
+  if (!user) throw new ConfigError(`AGENT_USER: no user ${value} (give a name from /etc/passwd or uid:gid)`);
+  if (user.uid === 0) throw new ConfigError('AGENT_USER: must not be root');
+  return user;
+}
 
 /** A secret given inline or as the path of a file (a Docker secret); never both. */
 function readSecret(inline: string | undefined, file: string | undefined, name: string): Secret | undefined {

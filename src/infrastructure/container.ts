@@ -34,7 +34,7 @@ const adapters = new ContainerModule(({ bind }) => {
   bind<PrometheusMetrics>(Tokens.Metrics).toConstantValue(new PrometheusMetrics());
   bind<ProviderRegistry>(Tokens.Providers).toResolvedValue(
     (config: Config) => {
-      const host = { homesDir: join(config.stateDir, 'homes'), path: config.path, lang: config.lang };
+      const host = { homesDir: join(config.stateDir, 'homes'), path: config.path, lang: config.lang, agentUser: config.agentUser };
       return new ProviderRegistry([
         new ClaudeCodeProvider({ ...config.claude, ...host }),
         new CodexProvider({ ...config.codex, ...host }),

@@ -2,7 +2,9 @@ import { serve } from '@hono/node-server';
 import closeWithGrace from 'close-with-grace';
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { chmodSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import type { JobSlot } from '../application/job-slot.js';
 import { Redactor } from '../domain/redactor.js';
 import { findClaude, findCodex, findCopilot, findGemini, findOpencode } from './installed-packages.js';
@@ -31,6 +33,18 @@ function startHealthServer(app: Hono<{ Bindings: HttpBindings }>, port: number, 
   return serve({ fetch, port, hostname }) as Server;
 }
 
+/**
+ * With a separate agent user, the roots it must pass through to reach its workspace and its
+ * HOME are traversable (not listable) by others; the state under them stays the worker's.
+ */
+function openPathsForAgent(config: Config): void {
+  if (!config.agentUser) return;
+  for (const dir of [config.workspaceDir, config.stateDir, join(config.stateDir, 'homes')]) {
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o711);
+  }
+}
+
 function start(): void {
   const redactor = new Redactor();
   let config: Config;
@@ -44,6 +58,7 @@ function start(): void {
     process.exit(2);
   }
   redactor.add(config.apiToken?.reveal(), config.claude.credentialsJson?.reveal(), config.codex.authJson?.reveal());
+  openPathsForAgent(config);
   // One job at a time: whatever is logged while it runs, by any adapter, belongs to it.
   let slot: JobSlot | undefined;
   const logger = createLogger(config.logLevel, redactor, { context: () => (slot?.current ? { jobId: slot.current.jobId } : {}) });

@@ -29,7 +29,7 @@ export async function* cliEvents({ cli, mapper, signal, name, install, silenceMs
   }
   const exit = await cli.exit;
   cli.reapGroup();
-  if (!cli.notStarted) yield { type: 'exit', code: exit.code, signal: exit.signal };
+  if (!cli.notStarted) yield { type: 'exit', code: exit.code, signal: exit.signal, leftovers: cli.leftovers };
   if (signal.aborted) throw signal.reason;
   if (cli.notStarted) {
     throw new DomainError('PROVIDER_UNAVAILABLE', `the ${name} CLI could not be started: install it with ${install}`, { retryable: false });

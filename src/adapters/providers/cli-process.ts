@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { descendantsOf, isAlive, signal } from '../shared/process-tree.js';
+import { sweep, type AgentUser } from './agent-user.js';
 
 export interface CliSpec {
   command: string;
@@ -15,6 +16,8 @@ export interface CliSpec {
    * reader waits; no CLI bounds a silent model API sensibly (Claude Code waits 300 s and more).
    */
   silenceMs?: number;
+  /** Run as this user instead of the worker's; whatever it leaves running is ended with the run. */
+  user?: AgentUser;
 }
 
 export interface CliExit {
@@ -36,12 +39,15 @@ export class CliProcess {
   readonly #stderr: string[] = [];
   readonly #silenceMs: number;
   #killing: Promise<void> | undefined;
+  readonly #user: AgentUser | undefined;
   #stalled = false;
   #notStarted = false;
+  #leftovers = 0;
 
-  private constructor(child: ChildProcess, silenceMs = 0) {
+  private constructor(child: ChildProcess, silenceMs = 0, user?: AgentUser) {
     this.#child = child;
     this.#silenceMs = silenceMs;
+    this.#user = user;
     // Not events.once: it rejects on 'error', and a spawn that fails emits 'error' before 'close'.
     this.exit = new Promise((resolve) => child.once('close', (code, sig) => resolve({ code, signal: sig })));
     child.stderr?.setEncoding('utf8');
@@ -57,8 +63,9 @@ export class CliProcess {
       env: spec.env,
       detached: true,
       stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      ...(spec.user && { uid: spec.user.uid, gid: spec.user.gid }),
     });
-    const cli = new CliProcess(child, spec.silenceMs);
+    const cli = new CliProcess(child, spec.silenceMs, spec.user);
     child.on('error', () => {
       // Its message names host paths (and a NUL-bearing argument would be echoed): only the fact is kept.
       cli.#notStarted = child.pid === undefined;
@@ -132,9 +139,19 @@ export class CliProcess {
     return this.#killing;
   }
 
-  /** After a normal exit: anything the CLI left running in its group goes too. */
+  /** Processes of the agent's user that were still running after the CLI and were killed. */
+  get leftovers(): number {
+    return this.#leftovers;
+  }
+
+  /** After a normal exit: anything the CLI left running in its group, or as its user, goes too. */
   reapGroup(): void {
     if (this.#child.pid !== undefined) signal(-this.#child.pid, 'SIGKILL');
+    this.#sweep();
+  }
+
+  #sweep(): void {
+    if (this.#user) this.#leftovers += sweep(this.#user);
   }
 
   async #killTree(): Promise<void> {
@@ -151,5 +168,6 @@ export class CliProcess {
     signal(-root, 'SIGKILL');
     for (const pid of stragglers) if (isAlive(pid)) signal(pid, 'SIGKILL');
     await this.exit;
+    this.#sweep();
   }
 }

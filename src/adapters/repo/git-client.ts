@@ -79,14 +79,17 @@ function gitEnv(env: GitEnvironment, url: string, token: Secret | undefined): Re
     GIT_COMMITTER_NAME: env.authorName,
     GIT_COMMITTER_EMAIL: env.authorEmail,
   };
+  // Workspaces belong to the agent's user when it runs as one: git would refuse them as "dubious".
+  const config: Array<[string, string]> = [['safe.directory', '*']];
   if (token) {
     // GitHub takes a token as the password of HTTP basic auth, with any user name.
     const basic = Buffer.from(`x-access-token:${token.reveal()}`).toString('base64');
-    Object.assign(vars, {
-      GIT_CONFIG_COUNT: '1',
-      GIT_CONFIG_KEY_0: `http.${url}.extraHeader`,
-      GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
-    });
+    config.push([`http.${url}.extraHeader`, `Authorization: Basic ${basic}`]);
   }
+  vars.GIT_CONFIG_COUNT = String(config.length);
+  config.forEach(([key, value], index) => {
+    vars[`GIT_CONFIG_KEY_${index}`] = key;
+    vars[`GIT_CONFIG_VALUE_${index}`] = value;
+  });
   return vars;
 }

@@ -66,3 +66,19 @@ export function descendantsWorkingIn(dir: string): number[] {
     }
   });
 }
+
+/** Live processes whose real user is `uid`: what an agent's user still has running. */
+export function processesOfUser(uid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const uids = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (Number(uids?.[1]) === uid) found.push(pid);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}

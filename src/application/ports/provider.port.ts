@@ -48,8 +48,8 @@ export type ProviderEvent =
   /** Something the client should know that is not the assistant's own output, e.g. an API retry. */
   | { type: 'notice'; text: string }
   | { type: 'finished'; outcome: ProviderOutcome }
-  /** The CLI has exited: its code, or the signal that ended it. */
-  | { type: 'exit'; code: number | null; signal: string | null };
+  /** The CLI has exited: its code, or the signal that ended it, and how many processes it left that were killed. */
+  | { type: 'exit'; code: number | null; signal: string | null; leftovers: number };
 
 /** Whether the provider's CLI is installed on this worker, and which version. */
 export interface ProviderAvailability {

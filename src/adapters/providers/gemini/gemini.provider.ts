@@ -2,6 +2,7 @@ import { realpath } from 'node:fs/promises';
 import type { ProviderAvailability, ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
 import { DomainError } from '../../../domain/errors.js';
 import { cliEvents } from '../cli-events.js';
+import { handOver, type AgentUser } from '../agent-user.js';
 import { cliAvailability } from '../cli-availability.js';
 import { CliProcess } from '../cli-process.js';
 import { GeminiJsonMapper } from './gemini-json.mapper.js';
@@ -22,6 +23,8 @@ export interface GeminiConfig {
   defaultApprovalMode: string;
   path: string;
   lang: string;
+  /** Run the CLI as this user, apart from the worker's. */
+  agentUser?: AgentUser;
 }
 
 export const geminiApprovalModes = ['default', 'auto_edit', 'yolo', 'plan'] as const;
@@ -54,6 +57,8 @@ export class GeminiProvider implements ProviderPort {
     let cli: CliProcess | undefined;
     try {
       if (run.resume) await home.restore(run.resume.artifacts);
+      // The agent's user must own what it works on; the worker (root) still reads and commits it.
+      if (this.config.agentUser) for (const dir of [cwd, home.home]) await handOver(dir, this.config.agentUser);
       cli = CliProcess.start(
         {
           command: this.config.executable,
@@ -62,6 +67,7 @@ export class GeminiProvider implements ProviderPort {
           env: geminiEnv({ home: home.home, tmpDir: home.tmpDir, path: this.config.path, lang: this.config.lang, accessToken: run.accessToken, baseUrl: this.config.baseUrl }),
           stdin: run.prompt,
           silenceMs: this.config.silenceMs,
+          user: this.config.agentUser,
         },
         signal,
       );

@@ -2,6 +2,7 @@ import { realpath } from 'node:fs/promises';
 import type { ProviderAvailability, ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
 import { DomainError } from '../../../domain/errors.js';
 import { cliEvents } from '../cli-events.js';
+import { handOver, type AgentUser } from '../agent-user.js';
 import { cliAvailability } from '../cli-availability.js';
 import { CliProcess } from '../cli-process.js';
 import { OpencodeJsonMapper } from './opencode-json.mapper.js';
@@ -19,6 +20,8 @@ export interface OpencodeConfig {
   silenceMs: number;
   path: string;
   lang: string;
+  /** Run the CLI as this user, apart from the worker's. */
+  agentUser?: AgentUser;
 }
 
 /** Runs opencode headless (`opencode run --format json`), the prompt on stdin. */
@@ -62,7 +65,9 @@ export class OpencodeProvider implements ProviderPort {
     try {
       if (run.resume) await home.restore(this.config.executable, cwd, env, run.resume.artifacts).catch(() => undefined);
       const args = ['run', '--format=json', `--model=${target.model}`, ...(resumeId ? [`--session=${resumeId}`] : [])];
-      cli = CliProcess.start({ command: this.config.executable, args, cwd, env, stdin: run.prompt, silenceMs: this.config.silenceMs }, signal);
+      // The agent's user must own what it works on; the worker (root) still reads and commits it.
+      if (this.config.agentUser) for (const dir of [cwd, home.home]) await handOver(dir, this.config.agentUser);
+      cli = CliProcess.start({ command: this.config.executable, args, cwd, env, stdin: run.prompt, silenceMs: this.config.silenceMs, user: this.config.agentUser }, signal);
       yield* cliEvents({ cli, mapper, signal, name: 'opencode', install: 'npm install opencode-ai', silenceMs: this.config.silenceMs });
     } finally {
       await cli?.kill();
