@@ -50,11 +50,12 @@ export function findGemini(from: string): InstalledCli {
   return packageFile(from, '@google/gemini-cli', 'bundle/gemini.js') ?? { executable: 'gemini' };
 }
 
-/** opencode's native binary from its platform package; bin/opencode.exe is a link its install script makes. */
+/**
+ * opencode's native binary, from its platform package (an optional dependency: the registry this
+ * is built from carries the linux-x64 one; opencode-ai, its wrapper, needs every platform's).
+ */
 export function findOpencode(from: string): InstalledCli {
-  const version = packageFile(from, 'opencode-ai', 'package.json')?.version;
-  const binary = packageFile(from, `opencode-${process.platform}-${process.arch}`, 'bin/opencode') ?? packageFile(from, 'opencode-ai', 'bin/opencode.exe');
-  return binary ? { executable: binary.executable, version } : { executable: 'opencode' };
+  return packageFile(from, `opencode-${process.platform}-${process.arch}`, 'bin/opencode') ?? { executable: 'opencode' };
 }
 
 /** Copilot's native binary: its npm loader runs it with spawnSync and would not pass a signal on. */
