@@ -1,10 +1,9 @@
-import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClaudeCodeProvider } from '../../src/adapters/providers/claude-code/index.js';
 import { Secret } from '../../src/domain/secret.js';
 import { findClaude } from '../../src/infrastructure/installed-packages.js';
 import type { ProviderFixture, ProviderHarness, ScriptedModel } from '../contract/provider.contract.js';
+import { providerDirs } from './provider-dirs.js';
 import { cwdOf, startScriptedAnthropic, type ScriptedAnthropic } from './scripted-anthropic.js';
 
 export const claudeExecutable = findClaude(import.meta.url).executable;
@@ -27,15 +26,11 @@ export function scriptedModelFor(server: ScriptedAnthropic): ScriptedModel {
 export const claudeHarness: ProviderHarness = {
   name: 'claude-code (real CLI, scripted Anthropic API)',
   async create(): Promise<ProviderFixture> {
-    const root = await realpath(await mkdtemp(join(tmpdir(), 'uw-claude-')));
-    const workdir = join(root, 'ws', 'one');
-    const otherWorkdir = join(root, 'ws', 'other.dir');
-    await mkdir(workdir, { recursive: true });
-    await mkdir(otherWorkdir, { recursive: true });
+    const { workdir, otherWorkdir, homesDir, remove } = await providerDirs('claude');
     const server = await startScriptedAnthropic();
     const provider = new ClaudeCodeProvider({
       executable: claudeExecutable,
-      homesDir: join(root, 'homes'),
+      homesDir,
       baseUrl: server.url,
       maxRetries: 0,
       silenceMs: 0,
@@ -54,7 +49,7 @@ export const claudeHarness: ProviderHarness = {
       accessToken: new Secret(`sk-ant-api03-test-${Math.random().toString(36).slice(2)}`),
       close: async () => {
         await server.close();
-        await rm(root, { recursive: true, force: true });
+        await remove();
       },
     };
   },

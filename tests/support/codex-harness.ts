@@ -1,10 +1,8 @@
-import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CodexProvider } from '../../src/adapters/providers/codex/index.js';
 import { Secret } from '../../src/domain/secret.js';
 import { findCodex } from '../../src/infrastructure/installed-packages.js';
 import type { ProviderFixture, ProviderHarness, ScriptedModel } from '../contract/provider.contract.js';
+import { providerDirs } from './provider-dirs.js';
 import { startScriptedOpenAi, type ScriptedOpenAi } from './scripted-openai.js';
 
 export const codexExecutable = findCodex(import.meta.url).executable;
@@ -28,15 +26,11 @@ export function codexModelFor(server: ScriptedOpenAi): ScriptedModel {
 export const codexHarness: ProviderHarness = {
   name: 'codex (real CLI, scripted OpenAI Responses API)',
   async create(): Promise<ProviderFixture> {
-    const root = await realpath(await mkdtemp(join(tmpdir(), 'uw-codex-')));
-    const workdir = join(root, 'ws', 'one');
-    const otherWorkdir = join(root, 'ws', 'other.dir');
-    await mkdir(workdir, { recursive: true });
-    await mkdir(otherWorkdir, { recursive: true });
+    const { workdir, otherWorkdir, homesDir, remove } = await providerDirs('codex');
     const server = await startScriptedOpenAi();
     const provider = new CodexProvider({
       executable: codexExecutable,
-      homesDir: join(root, 'homes'),
+      homesDir,
       baseUrl: server.url,
       // A model Codex has no metadata for gets the plain function tools the scripted server speaks.
       defaultModel: 'scripted-model',
@@ -54,7 +48,7 @@ export const codexHarness: ProviderHarness = {
       accessToken: new Secret(`sk-proj-test.codex.${Math.random().toString(36).slice(2)}`),
       close: async () => {
         await server.close();
-        await rm(root, { recursive: true, force: true });
+        await remove();
       },
     };
   },

@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CopilotProvider } from '../../src/adapters/providers/copilot/index.js';
 import { Secret } from '../../src/domain/secret.js';
 import { findCopilot } from '../../src/infrastructure/installed-packages.js';
 import type { ProviderFixture, ProviderHarness, ScriptedModel } from '../contract/provider.contract.js';
+import { providerDirs } from './provider-dirs.js';
 import { startScriptedOpenAi, type ScriptedOpenAi } from './scripted-openai.js';
 
 export const copilotExecutable = findCopilot(import.meta.url).executable;
@@ -36,15 +36,11 @@ export function copilotModelFor(server: ScriptedOpenAi): ScriptedModel {
 export const copilotHarness: ProviderHarness = {
   name: 'copilot (real CLI, scripted OpenAI Chat Completions API)',
   async create(): Promise<ProviderFixture> {
-    const root = await realpath(await mkdtemp(join(tmpdir(), 'uw-copilot-')));
-    const workdir = join(root, 'ws', 'one');
-    const otherWorkdir = join(root, 'ws', 'other.dir');
-    await mkdir(workdir, { recursive: true });
-    await mkdir(otherWorkdir, { recursive: true });
+    const { workdir, otherWorkdir, homesDir, remove } = await providerDirs('copilot');
     const server = await startScriptedOpenAi();
     const provider = new CopilotProvider({
       executable: copilotExecutable,
-      homesDir: join(root, 'homes'),
+      homesDir,
       cacheDir: copilotCacheDir,
       baseUrl: server.url,
       defaultModel: 'scripted-model',
@@ -60,7 +56,7 @@ export const copilotHarness: ProviderHarness = {
       accessToken: new Secret(`sk-test.copilot.${Math.random().toString(36).slice(2)}`),
       close: async () => {
         await server.close();
-        await rm(root, { recursive: true, force: true });
+        await remove();
       },
     };
   },

@@ -1,10 +1,9 @@
-import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GeminiProvider } from '../../src/adapters/providers/gemini/index.js';
 import { Secret } from '../../src/domain/secret.js';
 import { findGemini } from '../../src/infrastructure/installed-packages.js';
 import type { ProviderFixture, ProviderHarness, ScriptedModel } from '../contract/provider.contract.js';
+import { providerDirs } from './provider-dirs.js';
 import { startScriptedGemini, type ScriptedGemini } from './scripted-gemini.js';
 
 export const geminiExecutable = findGemini(import.meta.url).executable;
@@ -33,15 +32,11 @@ export function geminiModelFor(server: ScriptedGemini): ScriptedModel {
 export const geminiHarness: ProviderHarness = {
   name: 'gemini (real CLI, scripted Gemini API)',
   async create(): Promise<ProviderFixture> {
-    const root = await realpath(await mkdtemp(join(tmpdir(), 'uw-gemini-')));
-    const workdir = join(root, 'ws', 'one');
-    const otherWorkdir = join(root, 'ws', 'other.dir');
-    await mkdir(workdir, { recursive: true });
-    await mkdir(otherWorkdir, { recursive: true });
+    const { workdir, otherWorkdir, homesDir, remove } = await providerDirs('gemini');
     const server = await startScriptedGemini();
     const provider = new GeminiProvider({
       executable: geminiExecutable,
-      homesDir: join(root, 'homes'),
+      homesDir,
       baseUrl: server.url,
       // A fixed model skips the CLI's routing call.
       defaultModel: 'gemini-2.5-pro',
@@ -59,7 +54,7 @@ export const geminiHarness: ProviderHarness = {
       accessToken: new Secret(`AIza-test.gemini.${Math.random().toString(36).slice(2)}`),
       close: async () => {
         await server.close();
-        await rm(root, { recursive: true, force: true });
+        await remove();
       },
     };
   },

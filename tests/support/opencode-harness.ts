@@ -1,10 +1,9 @@
-import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpencodeProvider } from '../../src/adapters/providers/opencode/index.js';
 import { Secret } from '../../src/domain/secret.js';
 import { findOpencode } from '../../src/infrastructure/installed-packages.js';
 import type { ProviderFixture, ProviderHarness, ScriptedModel } from '../contract/provider.contract.js';
+import { providerDirs } from './provider-dirs.js';
 import { startScriptedOpenAi, type ScriptedOpenAi } from './scripted-openai.js';
 
 export const opencodeExecutable = findOpencode(import.meta.url).executable;
@@ -33,15 +32,11 @@ export function opencodeModelFor(server: ScriptedOpenAi): ScriptedModel {
 export const opencodeHarness: ProviderHarness = {
   name: 'opencode (real CLI, scripted OpenAI Chat Completions API)',
   async create(): Promise<ProviderFixture> {
-    const root = await realpath(await mkdtemp(join(tmpdir(), 'uw-opencode-')));
-    const workdir = join(root, 'ws', 'one');
-    const otherWorkdir = join(root, 'ws', 'other.dir');
-    await mkdir(workdir, { recursive: true });
-    await mkdir(otherWorkdir, { recursive: true });
+    const { workdir, otherWorkdir, homesDir, remove } = await providerDirs('opencode');
     const server = await startScriptedOpenAi();
     const provider = new OpencodeProvider({
       executable: opencodeExecutable,
-      homesDir: join(root, 'homes'),
+      homesDir,
       baseUrl: server.url,
       defaultModel: 'scripted-model',
       silenceMs: 0,
@@ -56,7 +51,7 @@ export const opencodeHarness: ProviderHarness = {
       accessToken: new Secret(`sk-test.opencode.${Math.random().toString(36).slice(2)}`),
       close: async () => {
         await server.close();
-        await rm(root, { recursive: true, force: true });
+        await remove();
       },
     };
   },

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { assertNever } from '../../../domain/assert-never.js';
 import { DomainError } from '../../../domain/errors.js';
 import type { MappedOutput, OutputMapper, RunVerdict } from '../mapped-output.js';
+import { modelApiFailure, sessionNotFound } from '../provider-failure.js';
 import { streamJsonLineSchema, type AssistantBlock, type ResultLine, type StreamJsonLine } from './stream-json.schema.js';
 
 
@@ -102,15 +103,11 @@ function toolResultOf(block: { type: string; [key: string]: unknown }): MappedOu
 function errorOf(line: ResultLine): DomainError {
   const details = (line.errors ?? []).map(String);
   if (details.some((text) => text.includes('No conversation found'))) {
-    return new DomainError('SESSION_NOT_FOUND', 'the assistant has no such session to resume');
+    return sessionNotFound();
   }
   // The CLI found neither a key, a token nor a login: retrying cannot help.
   if (line.result.startsWith('Not logged in')) {
     return new DomainError('MISSING_CREDENTIALS', 'the assistant has no credentials: send codingAssistantAccessToken');
   }
-  const status = line.api_error_status ?? undefined;
-  const text = line.result || details.join('; ') || line.subtype;
-  const message = status ? `the model API answered ${status}: ${text}` : `the assistant failed: ${text}`;
-  const retryable = status === undefined || status === 408 || status === 429 || status >= 500;
-  return new DomainError('PROVIDER_ERROR', message, { retryable });
+  return modelApiFailure(line.api_error_status ?? undefined, line.result || details.join('; ') || line.subtype);
 }

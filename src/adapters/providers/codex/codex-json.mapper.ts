@@ -1,9 +1,10 @@
 import * as v from 'valibot';
 import type { AgentItem, Usage } from '../../../domain/agent-item.js';
 import { assertNever } from '../../../domain/assert-never.js';
-import { DomainError } from '../../../domain/errors.js';
+import type { DomainError } from '../../../domain/errors.js';
 import type { CliExit } from '../cli-process.js';
 import type { MappedOutput, OutputMapper, RunVerdict, UsageBaseline } from '../mapped-output.js';
+import { modelApiFailure, sessionNotFound } from '../provider-failure.js';
 import { codexLineSchema, type CodexItem, type CodexLine, type CodexUsage } from './codex-json.schema.js';
 
 // Codex reports usage cumulated over the thread: a resumed run subtracts what came before.
@@ -36,7 +37,7 @@ export class CodexJsonMapper implements OutputMapper {
   verdict(exit: CliExit, stderr: string): RunVerdict | undefined {
     if (this.#failure) return { ok: false, error: this.#failure };
     if (stderr.includes('no rollout found')) {
-      return { ok: false, error: new DomainError('SESSION_NOT_FOUND', 'the assistant has no such session to resume') };
+      return { ok: false, error: sessionNotFound() };
     }
     if (this.#turns === 0 || exit.code !== 0) return undefined;
     return {
@@ -144,9 +145,4 @@ function cumulativeOf(usage: CodexUsage): UsageBaseline {
 
 const statusPattern = /status:? (\d{3})\b/;
 
-function failureOf(message: string): DomainError {
-  const status = Number(statusPattern.exec(message)?.[1]) || undefined;
-  if (status === undefined) return new DomainError('PROVIDER_ERROR', `the assistant failed: ${message}`);
-  const retryable = status === 408 || status === 429 || status >= 500;
-  return new DomainError('PROVIDER_ERROR', `the model API answered ${status}: ${message}`, { retryable });
-}
+const failureOf = (message: string): DomainError => modelApiFailure(Number(statusPattern.exec(message)?.[1]) || undefined, message);

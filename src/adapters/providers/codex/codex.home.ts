@@ -4,8 +4,8 @@ import { stringify } from 'smol-toml';
 import type { SessionArtifact } from '../../../domain/session.js';
 import type { Secret } from '../../../domain/secret.js';
 import type { UsageBaseline } from '../mapped-output.js';
+import { baselineArtifact, baselineOf } from '../usage-baseline.js';
 
-const usageArtifact = 'usage.json';
 // Codex names rollouts rollout-<timestamp>-<thread id>.jsonl and finds them by the id alone.
 const rolloutName = /^rollout-[\w-]+\.jsonl$/;
 
@@ -44,8 +44,7 @@ export class CodexHome {
         await writeFile(join(this.codexHome, 'sessions', artifact.name), artifact.content, { mode: 0o600 });
       }
     }
-    const usage = artifacts.find((artifact) => artifact.name === usageArtifact);
-    return usage ? parseUsage(usage.content) : undefined;
+    return baselineOf(artifacts);
   }
 
   /** The thread's rollout, wherever under sessions/ Codex wrote it, and its usage so far. */
@@ -55,7 +54,7 @@ export class CodexHome {
     const rollout = files.find((file) => basename(file).endsWith(`-${threadId}.jsonl`));
     if (!rollout) return [];
     const artifacts = [{ name: basename(rollout), content: await readFile(join(sessions, rollout), 'utf8') }];
-    if (usage) artifacts.push({ name: usageArtifact, content: JSON.stringify(usage) });
+    if (usage) artifacts.push(baselineArtifact(usage));
     return artifacts;
   }
 
@@ -82,16 +81,4 @@ function configToml(settings: CodexSettings): string {
     };
   }
   return stringify(config);
-}
-
-function parseUsage(content: string): UsageBaseline | undefined {
-  try {
-    const value = JSON.parse(content) as Partial<UsageBaseline>;
-    if (typeof value.inputTokens === 'number' && typeof value.outputTokens === 'number') {
-      return { inputTokens: value.inputTokens, outputTokens: value.outputTokens };
-    }
-  } catch {
-    // A damaged record only costs the usage arithmetic.
-  }
-  return undefined;
 }

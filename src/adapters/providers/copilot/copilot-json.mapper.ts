@@ -1,8 +1,9 @@
 import * as v from 'valibot';
 import type { Usage } from '../../../domain/agent-item.js';
-import { DomainError } from '../../../domain/errors.js';
+import type { DomainError } from '../../../domain/errors.js';
 import type { CliExit } from '../cli-process.js';
 import type { MappedOutput, OutputMapper, RunVerdict, UsageBaseline } from '../mapped-output.js';
+import { modelApiFailure, sessionNotFound } from '../provider-failure.js';
 
 // Copilot prints many event types; objects are loose, only what the mapper reads is named.
 const lineSchema = v.looseObject({
@@ -89,7 +90,7 @@ export class CopilotJsonMapper implements OutputMapper {
   verdict(exit: CliExit, stderr: string): RunVerdict | undefined {
     if (this.#failure) return { ok: false, error: this.#failure };
     if (stderr.includes('No session, task, or name matched')) {
-      return { ok: false, error: new DomainError('SESSION_NOT_FOUND', 'the assistant has no such session to resume') };
+      return { ok: false, error: sessionNotFound() };
     }
     if (this.#result?.exitCode !== 0 || exit.code !== 0) return undefined;
     return {
@@ -105,10 +106,8 @@ export class CopilotJsonMapper implements OutputMapper {
   }
 }
 
-function failureOf(data: Data): DomainError {
-  const message = typeof data.message === 'string' ? data.message : String(data.errorType ?? 'unknown error');
-  const status = typeof data.statusCode === 'number' ? data.statusCode : undefined;
-  if (status === undefined) return new DomainError('PROVIDER_ERROR', `the assistant failed: ${message}`);
-  const retryable = status === 408 || status === 429 || status >= 500;
-  return new DomainError('PROVIDER_ERROR', `the model API answered ${status}: ${message}`, { retryable });
-}
+const failureOf = (data: Data): DomainError =>
+  modelApiFailure(
+    typeof data.statusCode === 'number' ? data.statusCode : undefined,
+    typeof data.message === 'string' ? data.message : String(data.errorType ?? 'unknown error'),
+  );

@@ -3,10 +3,10 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionArtifact } from '../../../domain/session.js';
 import type { UsageBaseline } from '../mapped-output.js';
+import { baselineArtifact, baselineOf } from '../usage-baseline.js';
 
 // A session lives in session-state/<id>/: its events and its workspace record are enough to resume it.
 const sessionFiles = ['events.jsonl', 'workspace.yaml'];
-const usageArtifact = 'usage.json';
 
 /** A job's own COPILOT_HOME and XDG dirs; the unpacked CLI cache is shared between jobs. */
 export class CopilotHome {
@@ -51,8 +51,7 @@ export class CopilotHome {
     for (const artifact of artifacts) {
       if (sessionFiles.includes(artifact.name)) await writeFile(join(dir, artifact.name), artifact.content, { mode: 0o600 });
     }
-    const usage = artifacts.find((artifact) => artifact.name === usageArtifact);
-    return usage ? baselineOf(usage.content) : undefined;
+    return baselineOf(artifacts);
   }
 
   async export(sessionId: string, usage: UsageBaseline | undefined): Promise<SessionArtifact[]> {
@@ -61,7 +60,7 @@ export class CopilotHome {
       const content = await readFile(join(this.#sessionDir(sessionId), name), 'utf8').catch(() => undefined);
       if (content !== undefined) artifacts.push({ name, content });
     }
-    if (artifacts.length > 0 && usage) artifacts.push({ name: usageArtifact, content: JSON.stringify(usage) });
+    if (artifacts.length > 0 && usage) artifacts.push(baselineArtifact(usage));
     return artifacts;
   }
 
@@ -84,14 +83,4 @@ export class CopilotHome {
   async remove(): Promise<void> {
     await rm(this.home, { recursive: true, force: true, maxRetries: 3 });
   }
-}
-
-function baselineOf(content: string): UsageBaseline | undefined {
-  try {
-    const value = JSON.parse(content) as Partial<UsageBaseline>;
-    if (typeof value.inputTokens === 'number' && typeof value.outputTokens === 'number') return { inputTokens: value.inputTokens, outputTokens: value.outputTokens };
-  } catch {
-    // A damaged record only costs the usage arithmetic.
-  }
-  return undefined;
 }

@@ -1,8 +1,9 @@
 import * as v from 'valibot';
 import { assertNever } from '../../../domain/assert-never.js';
-import { DomainError } from '../../../domain/errors.js';
+import type { DomainError } from '../../../domain/errors.js';
 import type { CliExit } from '../cli-process.js';
 import type { MappedOutput, OutputMapper, RunVerdict } from '../mapped-output.js';
+import { modelApiFailure, sessionNotFound } from '../provider-failure.js';
 import { geminiLineSchema, type GeminiLine } from './gemini-json.schema.js';
 
 /** `gemini --output-format stream-json` lines as normalized items; one instance per run. */
@@ -29,7 +30,7 @@ export class GeminiJsonMapper implements OutputMapper {
     if (this.#failure !== undefined) return { ok: false, error: failureOf(this.#failure, exit.code) };
     if (this.#success && exit.code === 0) return this.#success;
     if (stderr.includes('Error resuming session')) {
-      return { ok: false, error: new DomainError('SESSION_NOT_FOUND', 'the assistant has no such session to resume') };
+      return { ok: false, error: sessionNotFound() };
     }
     return undefined;
   }
@@ -91,9 +92,5 @@ const codePattern = /"code":\s*(\d{3})\b/;
 // Without a code in the message (429, 5xx), the CLI still exits with the HTTP status mod 256.
 const statusOfExit = (code: number | null): number | undefined => (code !== null && code >= 144 && code <= 255 ? code + 256 : undefined);
 
-function failureOf(message: string, exitCode: number | null): DomainError {
-  const status = Number(codePattern.exec(message)?.[1]) || statusOfExit(exitCode);
-  if (status === undefined) return new DomainError('PROVIDER_ERROR', `the assistant failed: ${message}`);
-  const retryable = status === 408 || status === 429 || status >= 500;
-  return new DomainError('PROVIDER_ERROR', `the model API answered ${status}: ${message}`, { retryable });
-}
+const failureOf = (message: string, exitCode: number | null): DomainError =>
+  modelApiFailure(Number(codePattern.exec(message)?.[1]) || statusOfExit(exitCode), message);

@@ -1,8 +1,9 @@
 import * as v from 'valibot';
 import type { AgentItem, Usage } from '../../../domain/agent-item.js';
-import { DomainError } from '../../../domain/errors.js';
+import type { DomainError } from '../../../domain/errors.js';
 import type { CliExit } from '../cli-process.js';
 import type { MappedOutput, OutputMapper, RunVerdict } from '../mapped-output.js';
+import { modelApiFailure, sessionNotFound } from '../provider-failure.js';
 
 // opencode prints one line per finished part; objects are loose, only what is read is named.
 const lineSchema = v.looseObject({
@@ -63,7 +64,7 @@ export class OpencodeJsonMapper implements OutputMapper {
   verdict(exit: CliExit, stderr: string): RunVerdict | undefined {
     if (this.#failure) return { ok: false, error: this.#failure };
     if (stderr.includes('Session not found')) {
-      return { ok: false, error: new DomainError('SESSION_NOT_FOUND', 'the assistant has no such session to resume') };
+      return { ok: false, error: sessionNotFound() };
     }
     if (exit.code !== 0 || this.#steps === 0) return undefined;
     return { ok: true, outcome: { sessionId: this.#sessionId, result: this.#lastText, numTurns: this.#steps, usage: this.#usage } };
@@ -99,10 +100,5 @@ function toolItems(part: Part): MappedOutput[] {
   ];
 }
 
-function failureOf(data: Record<string, unknown>): DomainError {
-  const message = typeof data.message === 'string' ? data.message : 'unknown error';
-  const status = typeof data.statusCode === 'number' ? data.statusCode : undefined;
-  if (status === undefined) return new DomainError('PROVIDER_ERROR', `the assistant failed: ${message}`);
-  const retryable = status === 408 || status === 429 || status >= 500;
-  return new DomainError('PROVIDER_ERROR', `the model API answered ${status}: ${message}`, { retryable });
-}
+const failureOf = (data: Record<string, unknown>): DomainError =>
+  modelApiFailure(typeof data.statusCode === 'number' ? data.statusCode : undefined, typeof data.message === 'string' ? data.message : 'unknown error');
