@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './http-body.js';
 import { messageBody, writeApiError, writeMessageStream, type WireBlock } from './anthropic-wire.js';
 
 export type ScriptedReply =
@@ -121,15 +122,7 @@ function blocksOf(reply: Exclude<ScriptedReply, { kind: 'hang' | 'status' }>, re
 }
 
 async function recordOf(req: IncomingMessage): Promise<RecordedRequest> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = text;
-  }
+  const body: unknown = await readBody(req);
   const json = body as { messages?: unknown[]; tools?: unknown[]; system?: unknown } | undefined;
   const system = JSON.stringify(json?.system ?? '');
   return {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody, sendJson } from './http-body.js';
 
 /** One model turn of the Gemini API. */
 export type GeminiReply =
@@ -52,12 +53,12 @@ export async function startScriptedGemini(): Promise<ScriptedGemini> {
     const request = await recordOf(req);
     requests.push(request);
     const path = request.path.split('?')[0]!;
-    if (path.endsWith(':countTokens')) return json(res, 200, { totalTokens: 100 });
+    if (path.endsWith(':countTokens')) return sendJson(res, 200, { totalTokens: 100 });
     if (!request.mainLoop) {
       const schema = request.body?.generationConfig?.responseJsonSchema ?? request.body?.generationConfig?.responseSchema;
       const text = schema ? JSON.stringify(fill(schema)) : 'Scripted side answer';
       const answer = { candidates: [{ content: { role: 'model', parts: [{ text }] }, finishReason: 'STOP', index: 0 }], usageMetadata };
-      return path.endsWith(':streamGenerateContent') ? writeStream(res, [answer]) : json(res, 200, answer);
+      return path.endsWith(':streamGenerateContent') ? writeStream(res, [answer]) : sendJson(res, 200, answer);
     }
     const reply = queue.shift() ?? { kind: 'text', text: 'done' };
     if (reply.kind === 'hang') {
@@ -67,7 +68,7 @@ export async function startScriptedGemini(): Promise<ScriptedGemini> {
     }
     if (reply.kind === 'status') {
       const status = statusNames[reply.status] ?? 'UNKNOWN';
-      return json(res, reply.status, { error: { code: reply.status, message: reply.message ?? `scripted status ${reply.status}`, status } });
+      return sendJson(res, reply.status, { error: { code: reply.status, message: reply.message ?? `scripted status ${reply.status}`, status } });
     }
     if (reply.kind === 'text') {
       // Two chunks, as the real API streams a text in pieces.
@@ -124,21 +125,8 @@ function fill(schema: any): unknown {
   }
 }
 
-function json(res: ServerResponse, status: number, body: object): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
 async function recordOf(req: IncomingMessage): Promise<GeminiRequest> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  let body: any;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = text;
-  }
+  const body = await readBody(req);
   const path = req.url ?? '/';
   const tools = Array.isArray(body?.tools) && body.tools.length > 0;
   return {

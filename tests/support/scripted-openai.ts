@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody, sendJson } from './http-body.js';
 
 /** One model turn, in words every OpenAI-speaking CLI understands. */
 export type OpenAiReply =
@@ -46,7 +47,7 @@ export async function startScriptedOpenAi(): Promise<ScriptedOpenAi> {
     requests.push(request);
     const path = request.path.split('?')[0]!;
     if (req.method === 'GET' && path.endsWith('/models')) {
-      return json(res, 200, { object: 'list', data: [{ id: 'scripted-model', object: 'model', owned_by: 'tests' }] });
+      return sendJson(res, 200, { object: 'list', data: [{ id: 'scripted-model', object: 'model', owned_by: 'tests' }] });
     }
     const mainLoop = request.tools.length > 0;
     const reply: OpenAiReply = mainLoop ? (queue.shift() ?? { kind: 'text', text: 'done' }) : { kind: 'text', text: 'Scripted title' };
@@ -56,15 +57,15 @@ export async function startScriptedOpenAi(): Promise<ScriptedOpenAi> {
       return;
     }
     if (reply.kind === 'status') {
-      return json(res, reply.status, { error: { message: reply.message ?? `scripted status ${reply.status}`, type: 'scripted_error', code: null } });
+      return sendJson(res, reply.status, { error: { message: reply.message ?? `scripted status ${reply.status}`, type: 'scripted_error', code: null } });
     }
     turn += 1;
     const answer = reply.kind === 'text' ? reply : { ...reply, args: typeof reply.args === 'function' ? reply.args(request) : reply.args };
     if (path.endsWith('/responses')) return writeResponsesStream(res, answer, turn);
     if (path.endsWith('/chat/completions')) {
-      return request.body?.stream === false ? json(res, 200, chatCompletion(answer, turn)) : writeChatStream(res, answer, turn);
+      return request.body?.stream === false ? sendJson(res, 200, chatCompletion(answer, turn)) : writeChatStream(res, answer, turn);
     }
-    json(res, 404, { error: { message: `no route ${path}` } });
+    sendJson(res, 404, { error: { message: `no route ${path}` } });
   });
   server.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -157,21 +158,8 @@ function sseHead(res: ServerResponse): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
 }
 
-function json(res: ServerResponse, status: number, body: object): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
 async function recordOf(req: IncomingMessage): Promise<OpenAiRequest> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  let body: any;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = text;
-  }
+  const body = await readBody(req);
   const conversation = Array.isArray(body?.input) ? body.input : Array.isArray(body?.messages) ? body.messages : [];
   const tools: string[] = Array.isArray(body?.tools)
     ? body.tools.map((tool: { name?: string; function?: { name?: string } }) => tool.name ?? tool.function?.name ?? '?')
