@@ -17,7 +17,15 @@ const common = {
 };
 
 await Promise.all([
-  build({ ...common, entryPoints: ['src/infrastructure/main.ts'], outfile: 'dist/worker.mjs' }),
+  // Split: what only some requests need (the API reference) is a chunk loaded on first use.
+  build({
+    ...common,
+    entryPoints: { worker: 'src/infrastructure/main.ts' },
+    outdir: 'dist',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+  }),
   // `npx unified-worker run ...`, and the typed client other programs import.
   build({ ...common, entryPoints: ['src/infrastructure/cli.ts'], outfile: 'dist/cli.mjs', banner: { js: `#!/usr/bin/env node\n${common.banner.js}` } }),
   build({ ...common, entryPoints: ['src/adapters/client/index.ts'], outfile: 'dist/client.mjs', banner: {} }),

@@ -1,9 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { HttpBindings } from '@hono/node-server';
-import { Scalar } from '@scalar/hono-api-reference';
-import type { Hono } from 'hono';
-import { openApiDocument } from './openapi.document.js';
+import type { Hono, MiddlewareHandler } from 'hono';
 
 export interface DocsRouteDeps {
   version: string;
@@ -15,10 +13,13 @@ const scriptPath = '/docs/scalar.js';
 
 /** GET /openapi.json and GET /docs: the API as OpenAPI 3.1, and an interactive page over it. */
 export function registerDocsRoutes(app: Hono<{ Bindings: HttpBindings }>, { version, docsScript }: DocsRouteDeps): void {
-  // Built on first request: a worker that restarts after every job should not pay for it at start.
   let document: object | undefined;
-  app.get('/openapi.json', (c) => c.json((document ??= openApiDocument(version))));
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'unified-worker API', ...(docsScript && { cdn: scriptPath }) }));
+  let page: MiddlewareHandler | undefined;
+  app.get('/openapi.json', async (c) => c.json((document ??= (await import('./docs.page.js')).openApiDocument(version))));
+  app.get('/docs', async (c, next) => {
+    page ??= (await import('./docs.page.js')).referencePage(docsScript && scriptPath);
+    return page(c, next);
+  });
   if (docsScript) {
     app.get(scriptPath, () => {
       const body = Readable.toWeb(createReadStream(docsScript)) as ReadableStream;
