@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { apiToken, executeBody, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
 import { startFaultDbApi, type FaultDbApi } from '../support/fault-db-api.js';
 import { startReferenceDbApi } from '../support/reference-db-api.js';
-import { collectEvents, postExecute } from '../support/sse-client.js';
+import { collectEvents, postExecute, sseEvents, until } from '../support/sse-client.js';
 
 describe('persisting a job through the DB API', () => {
   let fx: E2eFixture | undefined;
@@ -38,6 +38,34 @@ describe('persisting a job through the DB API', () => {
     );
     expect(events.at(-1)?.data).toMatchObject({ type: 'completed', persistence: { stored: 0, dropped: events.length - 1 } });
     expect(await fx.worker.logged('events not stored in the database')).toMatchObject({ stored: 0 });
+  });
+
+  it('a client that leaves while the final events are being flushed loses nothing in the database', async () => {
+    api = await startFaultDbApi();
+    fx = await startE2e({ DB_BASE_URL: api.url, DB_FLUSH_TIMEOUT_MS: '20000' });
+    // Every write takes a second: the job is done long before its events are stored.
+    api.fault({ kind: 'slow', delayMs: 1000, times: 50 });
+    fx.model.script([{ kind: 'text', text: 'flushed anyway' }]);
+    const controller = new AbortController();
+    const events = sseEvents(
+      await postExecute(fx.worker.url, executeBody({ database: { sessionId: 'db-session-leave', accessToken: api.token } }), {
+        token: apiToken,
+        signal: controller.signal,
+      }),
+    );
+    // Once the assistant is done its session is saved, then the events are flushed before the
+    // terminal event: the client leaves as the session's save reaches the database.
+    await until(events, (event) => (event.data.item as { kind?: string } | undefined)?.kind === 'usage');
+    while (!api.requests.some((request) => request.method === 'PUT' && request.path.endsWith('/snapshot'))) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    controller.abort();
+    const ended = await fx.worker.logged('job ended');
+    expect(ended, JSON.stringify(ended)).toMatchObject({ status: 'completed' });
+    const stored = api.chunks('db-session-leave');
+    expect(stored.at(-1)?.data).toMatchObject({ type: 'completed', result: 'flushed anyway' });
+    expect(stored.map((chunk) => chunk.seq)).toEqual(stored.map((_, index) => index));
+    expect(api.statuses('db-session-leave')).toEqual(['running', 'completed']);
   });
 
   it('refuses a database when the worker has no DB_BASE_URL', async () => {

@@ -48,9 +48,10 @@ export async function collectEvents(response: Response): Promise<Array<ReceivedE
  * Reads events until one of `type` arrives. It pulls the iterator by hand: leaving a for-await
  * loop would cancel the response body, which is a client disconnect.
  */
-export async function until<T extends { data: { type: string } }>(events: AsyncGenerator<T>, type: string): Promise<T> {
+export async function until<T extends { data: { type: string } }>(events: AsyncGenerator<T>, wanted: string | ((event: T) => boolean)): Promise<T> {
+  const matches = typeof wanted === 'string' ? (event: T) => event.data.type === wanted : wanted;
   for (let next = await events.next(); !next.done; next = await events.next()) {
-    if (next.value.data.type === type) return next.value;
+    if (matches(next.value)) return next.value;
   }
-  throw new Error(`the stream ended before ${type}`);
+  throw new Error(`the stream ended before ${typeof wanted === 'string' ? wanted : 'the event wanted'}`);
 }
