@@ -14,6 +14,7 @@ import type { ClockPort } from './ports/clock.port.js';
 import type { EventSinkPort } from './ports/event-sink.port.js';
 import type { LoggerPort } from './ports/logger.port.js';
 import type { MetricsPort } from './ports/metrics.port.js';
+import { WorkspaceLimit, type WorkspaceLimitSettings } from './workspace-limit.js';
 import type { JobRecorder, PersistencePort, PersistenceReport, PersistenceTarget } from './ports/persistence.port.js';
 import type { ProviderOutcome, ProviderPort } from './ports/provider.port.js';
 import type { RepoCheckout, RepoPort } from './ports/repo.port.js';
@@ -29,6 +30,7 @@ export interface ExecutionSettings {
   flushTimeoutMs: number;
   /** The longest text an item may carry; longer ones are cut with a marker. */
   maxItemChars: number;
+  workspace: WorkspaceLimitSettings;
 }
 
 export interface ExecutionDeps {
@@ -76,7 +78,8 @@ export class ExecutionUseCase {
     const recorder = this.deps.persistence.open(job.id, request.database);
     const stream = new JobStream(job.id, sink, recorder, this.deps.redactor, clock);
     const deadline = this.#deadline(request.timeoutMs ?? settings.defaultJobMs);
-    const signal = AbortSignal.any([lease.signal, deadline.signal]);
+    const limit = new WorkspaceLimit(this.deps.workspace, settings.workspace);
+    const signal = AbortSignal.any([lease.signal, deadline.signal, limit.signal]);
     const context: JobContext = { job, request, provider, stream, signal };
     this.deps.logger.info({ jobId: job.id, provider: provider.id }, 'job started');
     this.deps.metrics.jobStarted(provider.id);
@@ -85,6 +88,8 @@ export class ExecutionUseCase {
       job.moveTo('preparing');
       const resume = await this.#loadSession(context);
       const place = await this.#prepareWorkdir(context, resume);
+      await limit.check(place.directory);
+      limit.watch(place.directory);
       job.moveTo('running');
       const outcome = await this.#runAssistant(context, place, resume);
       const changes = place.checkout && (await this.#publish(context, place.checkout));
@@ -101,6 +106,7 @@ export class ExecutionUseCase {
       await this.#fail(context, signal.aborted ? signal.reason : thrown, await this.#flush(context, recorder));
     } finally {
       deadline.clear();
+      limit.stop();
       const stored = await recorder.close(AbortSignal.timeout(settings.flushTimeoutMs));
       this.deps.redactor.remove(...secrets.map((secret) => secret?.reveal()));
       const { failure } = job.snapshot();

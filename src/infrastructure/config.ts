@@ -50,6 +50,8 @@ const envSchema = v.object({
   DB_RETRY_BASE_MS: integer(100, 1, 60_000),
   DB_RETRY_MAX_MS: integer(5_000, 1, 600_000),
   SSE_HEARTBEAT_MS: integer(15_000, 100, 600_000),
+  WORKSPACE_MAX_MB: integer(10_240, 0, 10_000_000),
+  WORKSPACE_CHECK_MS: integer(5000, 100, 600_000),
   MAX_ITEM_CHARS: integer(256 * 1024, 1024, 64 * 1024 * 1024),
   HTTP_HEADERS_TIMEOUT_MS: integer(10_000, 500, 600_000),
   HTTP_REQUEST_TIMEOUT_MS: integer(30_000, 500, 600_000),
@@ -117,6 +119,8 @@ export interface Config {
   };
   heartbeatMs: number;
   maxItemChars: number;
+  /** A job's workspace limit on disk (0: none), and how often a running job's is measured. */
+  workspaceLimit: { maxBytes: number; checkMs: number };
   /** How long a client may take to send its headers, and its whole request (never the response). */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
@@ -232,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
       : undefined,
     heartbeatMs: e.SSE_HEARTBEAT_MS,
     maxItemChars: e.MAX_ITEM_CHARS,
+    workspaceLimit: { maxBytes: e.WORKSPACE_MAX_MB * 1024 * 1024, checkMs: e.WORKSPACE_CHECK_MS },
     headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: Math.max(e.HTTP_REQUEST_TIMEOUT_MS, e.HTTP_HEADERS_TIMEOUT_MS),
     logLevel: e.LOG_LEVEL,

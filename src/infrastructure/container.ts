@@ -78,6 +78,7 @@ const application = new ContainerModule(({ bind }) => {
           maxJobMs: config.maxJobMs,
           flushTimeoutMs: config.flushTimeoutMs,
           maxItemChars: config.maxItemChars,
+          workspace: config.workspaceLimit,
         },
       }),
     [Tokens.Config, Tokens.Providers, Tokens.Workspace, Tokens.Repo, Tokens.Sessions, Tokens.Persistence, Tokens.Clock, Tokens.Logger, Tokens.Redactor, Tokens.Metrics],

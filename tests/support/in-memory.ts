@@ -82,7 +82,7 @@ export function inMemoryDeps(provider: ProviderPort, overrides: Partial<Executio
   let time = 1_000_000;
   return {
     providers: new ProviderRegistry([provider]),
-    workspace: { prepare: async (name, jobId) => `/workspaces/${name ?? jobId}` },
+    workspace: { prepare: async (name, jobId) => `/workspaces/${name ?? jobId}`, usage: async () => 0 },
     repo: {
       validate: (spec) => (spec.repoUrl.startsWith('https://') ? [] : [{ path: 'repoUrl', message: 'must be an https URL' }]),
       prepare: async (spec, workspace, onProgress) => {
@@ -103,7 +103,7 @@ export function inMemoryDeps(provider: ProviderPort, overrides: Partial<Executio
     logger: silentLogger,
     metrics: { jobStarted: () => undefined, jobEnded: () => undefined, firstAssistantItem: () => undefined, repoPrepared: () => undefined, providerExited: () => undefined, persistence: () => undefined },
     redactor: new Redactor(),
-    settings: { workerId: 'worker-test', defaultJobMs: 60_000, maxJobMs: 120_000, flushTimeoutMs: 1000, maxItemChars: 10_000 },
+    settings: { workerId: 'worker-test', defaultJobMs: 60_000, maxJobMs: 120_000, flushTimeoutMs: 1000, maxItemChars: 10_000, workspace: { maxBytes: 0, checkMs: 1000 } },
     ...overrides,
   };
 }

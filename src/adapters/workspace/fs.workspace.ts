@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { lstat, mkdir, realpath } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join, relative, sep } from 'node:path';
 import type { WorkspacePort } from '../../application/ports/workspace.port.js';
 import { DomainError } from '../../domain/errors.js';
@@ -30,6 +32,12 @@ export class FsWorkspace implements WorkspacePort {
     return resolved;
   }
 
+  /** du counts what the files take on disk, in C, far faster than a walk in JS over a big repository. */
+  async usage(dir: string): Promise<number> {
+    const { stdout } = await run('du', ['-s', '-B1', '--', dir], { env: { LC_ALL: 'C', PATH: '/usr/bin:/bin' }, maxBuffer: 1024 * 1024 });
+    return Number.parseInt(stdout, 10) || 0;
+  }
+
   async #refuseEscapes(root: string, path: string): Promise<void> {
     let current = root;
     for (const part of path.split('/')) {
@@ -43,6 +51,8 @@ export class FsWorkspace implements WorkspacePort {
     }
   }
 }
+
+const run = promisify(execFile);
 
 function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);

@@ -5,4 +5,6 @@ export interface WorkspacePort {
    * the job; throws WORKSPACE_INVALID when it would leave the root, e.g. through a symlink.
    */
   prepare(name: string | undefined, jobId: string): Promise<string>;
+  /** Bytes `dir` takes on disk, everything below it included. */
+  usage(dir: string): Promise<number>;
 }
