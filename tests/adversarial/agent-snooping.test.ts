@@ -1,4 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiToken, executeBody, providerToken, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
@@ -51,7 +52,45 @@ describe('an agent that goes looking for secrets through its Bash tool', () => {
       for (const secret of [apiToken, git.token, providerToken]) expect(content, file).not.toContain(secret);
     }
   });
+  it('leaves no secret in any file written anywhere on the machine while the job ran (find / -newer)', async () => {
+    const markerDir = await mkdtemp(join(tmpdir(), 'uw-marker-'));
+    const marker = join(markerDir, 'job-start');
+    await writeFile(marker, '');
+    try {
+      const repoUrl = await git.createRepo('found', { 'README.md': '# found\n' });
+      // The list goes to a file: on a busy machine it is longer than one tool result.
+      const find = `find / -xdev \\( -path /proc -o -path /sys -o -path /dev \\) -prune -o -type f -newer ${marker} -print > ../found.txt 2>/dev/null; wc -l < ../found.txt`;
+      fx.model.script([
+        { kind: 'tool_use', name: 'Bash', input: { command: find, description: 'what changed' } },
+        { kind: 'text', text: 'listed' },
+      ]);
+      const events = await collectEvents(
+        await postExecute(
+          fx.worker.url,
+          executeBody({ workspace: 'snoop/repo', github: { repoUrl, accessToken: git.token }, providerOptions: { allowedTools: ['Bash'] } }),
+          { token: apiToken },
+        ),
+      );
+      expect(events.at(-1)?.data).toMatchObject({ type: 'completed' });
+      await fx.worker.logged('job ended');
+      const found = (await readFile(join(fx.workspaceDir, 'snoop', 'found.txt'), 'utf8')).split('\n').filter(Boolean);
+      expect(found.length).toBeGreaterThan(0);
+      let read = 0;
+      for (const path of found) {
+        const info = await stat(path).catch(() => undefined);
+        // Gone by now (the job's HOME, temp files) or too big to be a credential file.
+        if (!info?.isFile() || info.size > 5 * 1024 * 1024) continue;
+        const content = await readFile(path, 'latin1').catch(() => '');
+        read += 1;
+        for (const secret of [apiToken, git.token]) expect(content, path).not.toContain(secret);
+      }
+      expect(read).toBeGreaterThan(0);
+    } finally {
+      await rm(markerDir, { recursive: true, force: true });
+    }
+  });
 });
+
 
 // Environment, repo config, and the full argv of every ancestor (the worker, the CLI) plus every
 // node/git/claude process. A whole `ps` listing of a busy host is too long for one tool result:
