@@ -83,4 +83,19 @@ describe('a provider CLI that misbehaves', () => {
     expect(events.at(-1)?.data).toMatchObject({ type: 'error', code: 'PROVIDER_STALLED', retryable: true });
     expect(processesInside(fx!.workspaceDir)).toEqual([]);
   });
+
+  it('killed with SIGKILL mid-run (the real CLI): PROVIDER_FAILED naming the signal, nothing left running', async () => {
+    fx = await startE2e();
+    fx.model.script([{ kind: 'hang' }]);
+    const response = postExecute(fx.worker.url, executeBody(), { token: apiToken }).then(collectEvents);
+    let cli: number[] = [];
+    while (cli.length === 0 || fx.model.mainLoopRequests().length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      cli = processesInside(fx.workspaceDir);
+    }
+    for (const pid of cli) process.kill(pid, 'SIGKILL');
+    const events = await response;
+    expect(events.at(-1)?.data).toMatchObject({ type: 'error', code: 'PROVIDER_FAILED', message: expect.stringContaining('killed by SIGKILL') });
+    expect(processesInside(fx.workspaceDir)).toEqual([]);
+  });
 });
