@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiToken, executeBody, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
+import { startFaultDbApi, type FaultDbApi } from '../support/fault-db-api.js';
 import { processesInside } from '../support/processes.js';
 import { postExecute, sseEvents, until } from '../support/sse-client.js';
 
@@ -53,5 +54,45 @@ describe('interrupting a job while it clones', () => {
     expect((await until(events, 'error')).data).toMatchObject({ code: 'WORKER_SHUTDOWN' });
     expect(await fx.worker.exited).toEqual({ code: 0, signal: null });
     expect(processesInside(fx.workspaceDir)).toEqual([]);
+  });
+});
+
+describe('SIGTERM while the session is loaded from the database, and while the last events are flushed', () => {
+  let fx: E2eFixture | undefined;
+  let api: FaultDbApi | undefined;
+  afterEach(async () => {
+    await fx?.close();
+    await api?.close();
+  });
+
+  it('during the session load: WORKER_SHUTDOWN before the assistant starts, exit 0', async () => {
+    api = await startFaultDbApi();
+    fx = await startE2e({ DB_BASE_URL: api.url, DB_FLUSH_TIMEOUT_MS: '1000' });
+    // The snapshot read hangs for a minute: the worker is loading the session when SIGTERM lands.
+    api.fault({ kind: 'slow', delayMs: 60_000, times: 1 });
+    const events = sseEvents(
+      await postExecute(fx.worker.url, executeBody({ resumeSessionId: 'earlier', database: { sessionId: 's-term-load', accessToken: api.token } }), { token: apiToken }),
+    );
+    await until(events, 'connected');
+    await waitFor(() => api!.requests.some((request) => request.method === 'GET' && request.path.endsWith('/snapshot')));
+    process.kill(fx.worker.pid, 'SIGTERM');
+    expect((await until(events, 'error')).data).toMatchObject({ code: 'WORKER_SHUTDOWN', retryable: true });
+    expect(await fx.worker.exited).toEqual({ code: 0, signal: null });
+    expect(fx.model.mainLoopRequests()).toHaveLength(0);
+  });
+
+  it('during the final flush: the job has completed, so it ends completed; the events reach the database; exit 0', async () => {
+    api = await startFaultDbApi();
+    fx = await startE2e({ DB_BASE_URL: api.url, DB_FLUSH_TIMEOUT_MS: '20000', SHUTDOWN_GRACE_MS: '20000' });
+    api.fault({ kind: 'slow', delayMs: 700, times: 50 });
+    fx.model.script([{ kind: 'text', text: 'done before the signal' }]);
+    const events = sseEvents(await postExecute(fx.worker.url, executeBody({ database: { sessionId: 's-term-flush', accessToken: api.token } }), { token: apiToken }));
+    await until(events, (event) => (event.data.item as { kind?: string } | undefined)?.kind === 'usage');
+    await waitFor(() => api!.requests.some((request) => request.method === 'PUT' && request.path.endsWith('/snapshot')));
+    process.kill(fx.worker.pid, 'SIGTERM');
+    const terminal = await until(events, (event) => event.data.type === 'completed' || event.data.type === 'error');
+    expect(terminal.data).toMatchObject({ type: 'completed', result: 'done before the signal' });
+    expect(await fx.worker.exited).toEqual({ code: 0, signal: null });
+    expect(api.chunks('s-term-flush').at(-1)?.data).toMatchObject({ type: 'completed' });
   });
 });
