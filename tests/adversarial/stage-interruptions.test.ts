@@ -1,9 +1,12 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiToken, executeBody, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
 import { startFaultDbApi, type FaultDbApi } from '../support/fault-db-api.js';
+import { startGitServer } from '../support/git-server.js';
+import { cwdOf } from '../support/scripted-anthropic.js';
 import { processesInside } from '../support/processes.js';
 import { postExecute, sseEvents, until } from '../support/sse-client.js';
 
@@ -94,5 +97,34 @@ describe('SIGTERM while the session is loaded from the database, and while the l
     expect(terminal.data).toMatchObject({ type: 'completed', result: 'done before the signal' });
     expect(await fx.worker.exited).toEqual({ code: 0, signal: null });
     expect(api.chunks('s-term-flush').at(-1)?.data).toMatchObject({ type: 'completed' });
+  });
+});
+
+describe('SIGTERM while the work is pushed', () => {
+  it('ends the job WORKER_SHUTDOWN, kills git and exits 0', async () => {
+    const git = await startGitServer();
+    const fx = await startE2e({ GIT_ALLOWED_INSECURE_HOSTS: '127.0.0.1' });
+    try {
+      const repoUrl = await git.createRepo('api', { 'README.md': '# api\n' });
+      git.holdPushes();
+      fx.model.script([
+        { kind: 'tool_use', name: 'Write', input: (request) => ({ file_path: join(cwdOf(request)!, 'hello.ts'), content: 'export {};\n' }) },
+        { kind: 'text', text: 'written' },
+      ]);
+      const github = { repoUrl, accessToken: git.token, push: { branch: 'agent/held' } };
+      const events = sseEvents(await postExecute(fx.worker.url, executeBody({ github }), { token: apiToken }));
+      await until(events, 'connected');
+      await waitFor(() => git.requests.some((request) => request.method === 'POST' && request.path.endsWith('/git-receive-pack')));
+      process.kill(fx.worker.pid, 'SIGTERM');
+      expect((await until(events, (event) => event.data.type === 'completed' || event.data.type === 'error')).data).toMatchObject({
+        type: 'error',
+        code: 'WORKER_SHUTDOWN',
+      });
+      expect(await fx.worker.exited).toEqual({ code: 0, signal: null });
+      expect(processesInside(fx.workspaceDir)).toEqual([]);
+    } finally {
+      await fx.close();
+      await git.close();
+    }
   });
 });

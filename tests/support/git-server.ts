@@ -21,6 +21,8 @@ export interface GitServer {
   readonly requests: GitServerRequest[];
   /** Bytes of response bodies sent so far. */
   bytesServed(): number;
+  /** From now on, pushes are received and never answered, as a host that hangs mid-push. */
+  holdPushes(): void;
   /** Creates a served repository with one commit of `files` on `main` (and the other branches); returns its URL. */
   createRepo(name: string, files: Record<string, string>, options?: { branches?: string[] }): Promise<string>;
   /** Creates a served repository from a `git fast-import` stream (for large generated histories). */
@@ -54,6 +56,8 @@ export async function startGitServer(token = `ghp_test${Math.random().toString(3
   const served = join(root, 'served');
   await mkdir(served);
   const requests: GitServerRequest[] = [];
+  const held = new Set<ServerResponse>();
+  let holdingPushes = false;
   let servedBytes = 0;
 
   const server = createServer((req, res) => {
@@ -61,6 +65,10 @@ export async function startGitServer(token = `ghp_test${Math.random().toString(3
     if (!authorized(req.headers.authorization, token)) {
       res.writeHead(401, { 'www-authenticate': 'Basic realm="git"' });
       return res.end('authentication required');
+    }
+    if (holdingPushes && req.method === 'POST' && req.url?.endsWith('/git-receive-pack')) {
+      held.add(res);
+      return;
     }
     serveCgi(req, res, served, (n) => (servedBytes += n));
   });
@@ -82,6 +90,9 @@ export async function startGitServer(token = `ghp_test${Math.random().toString(3
     token,
     requests,
     bytesServed: () => servedBytes,
+    holdPushes: () => {
+      holdingPushes = true;
+    },
     git,
     async importRepo(name, stream) {
       await initBare(name);
@@ -110,6 +121,7 @@ export async function startGitServer(token = `ghp_test${Math.random().toString(3
       await chmod(hook, 0o755);
     },
     async close() {
+      for (const res of held) res.destroy();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await rm(root, { recursive: true, force: true });
