@@ -38,6 +38,9 @@ export function admitRequest(
       message: `provider ${provider.id} accepts: ${provider.capabilities.permissionModes.join(', ')}`,
     });
   }
+  if (request.resumeSessionId !== undefined && !provider.capabilities.resume) {
+    issues.push({ path: 'resumeSessionId', message: `provider ${provider.id} cannot resume a session on another replica` });
+  }
   if (request.timeoutMs !== undefined && request.timeoutMs > limits.maxJobMs) {
     issues.push({ path: 'providerOptions.timeoutMs', message: `must be at most ${limits.maxJobMs}` });
   }

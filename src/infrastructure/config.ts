@@ -79,6 +79,8 @@ const envSchema = v.object({
   COPILOT_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
   COPILOT_MODEL: optionalText,
   COPILOT_CACHE_DIR: optionalText,
+  CURSOR_PATH: optionalText,
+  CURSOR_MODEL: optionalText,
   GEMINI_PATH: optionalText,
   GEMINI_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
   GEMINI_MODEL: optionalText,
@@ -158,6 +160,11 @@ export interface Config {
     executable: string;
     version?: string;
     baseUrl?: string;
+    defaultModel?: string;
+    silenceMs: number;
+  };
+  cursor: {
+    executable: string;
     defaultModel?: string;
     silenceMs: number;
   };
@@ -272,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
       defaultModel: e.OPENCODE_MODEL,
       silenceMs: e.PROVIDER_SILENCE_MS,
     },
+    cursor: { executable: e.CURSOR_PATH ?? 'cursor-agent', defaultModel: e.CURSOR_MODEL, silenceMs: e.PROVIDER_SILENCE_MS },
     copilot: {
       ...installed(e.COPILOT_PATH, context.clis.copilot),
       cacheDir: e.COPILOT_CACHE_DIR && resolve(context.cwd, e.COPILOT_CACHE_DIR),

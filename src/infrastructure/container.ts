@@ -17,6 +17,7 @@ import { DbApiSessionStore, HttpDbApiPersistence, NoopPersistence } from '../ada
 import { ClaudeCodeProvider } from '../adapters/providers/claude-code/index.js';
 import { CodexProvider } from '../adapters/providers/codex/index.js';
 import { CopilotProvider } from '../adapters/providers/copilot/index.js';
+import { CursorProvider } from '../adapters/providers/cursor/index.js';
 import { GeminiProvider } from '../adapters/providers/gemini/index.js';
 import { OpencodeProvider } from '../adapters/providers/opencode/index.js';
 import { SimpleGitRepo } from '../adapters/repo/index.js';
@@ -40,6 +41,7 @@ const adapters = new ContainerModule(({ bind }) => {
         new CodexProvider({ ...config.codex, ...host }),
         new GeminiProvider({ ...config.gemini, ...host }),
         new OpencodeProvider({ ...config.opencode, ...host }),
+        new CursorProvider({ ...config.cursor, ...host }),
         new CopilotProvider({ ...config.copilot, cacheDir: config.copilot.cacheDir ?? join(config.stateDir, 'cache', 'copilot'), ...host }),
       ]);
     },

@@ -46,15 +46,16 @@ describe('a provider CLI that misbehaves', () => {
   it('missing, whichever provider: /health says so and the job names the package to install', async () => {
     fx = await startE2e({ CODEX_PATH: join(dir, 'no-such-codex'), GEMINI_PATH: 'no-such-gemini-on-path' });
     const health = (await (await fetch(`${fx.worker.url}/health`)).json()) as { providers: Array<{ id: string; available: boolean }> };
-    expect(health.providers.filter((provider) => !provider.available).map((provider) => provider.id).sort()).toEqual(['codex', 'gemini']);
-    for (const [provider, install] of [['codex', '@openai/codex'], ['gemini', '@google/gemini-cli']] as const) {
+    // cursor-agent is never installed here.
+    expect(health.providers.filter((provider) => !provider.available).map((provider) => provider.id).sort()).toEqual(['codex', 'cursor', 'gemini']);
+    for (const [provider, install] of [['codex', 'npm install @openai/codex'], ['gemini', 'npm install @google/gemini-cli'], ['cursor', 'curl https://cursor.com/install | bash (cursor-agent is not on npm)']] as const) {
       const events = await collectEvents(
         await postExecute(fx.worker.url, executeBody({ codingAssistantProvider: provider, codingAssistantAccessToken: 'sk-test.missing.cli.0123456789' }), { token: apiToken }),
       );
       expect(events.at(-1)?.data).toMatchObject({
         type: 'error',
         code: 'PROVIDER_UNAVAILABLE',
-        message: `the ${provider} CLI could not be started: install it with npm install ${install}`,
+        message: `the ${provider} CLI could not be started: install it with ${install}`,
         retryable: false,
       });
     }

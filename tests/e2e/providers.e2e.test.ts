@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +21,10 @@ const tokens: Record<string, string> = {
   gemini: 'AIza-test.gemini.e2e.0123456789',
   opencode: 'sk-test.opencode.e2e.0123456789',
   copilot: 'sk-test.copilot.e2e.0123456789',
+  cursor: 'key-test.cursor.e2e.0123456789',
 };
+
+const cursorFixture = fileURLToPath(new URL('../fixtures/cursor/documented-write.jsonl', import.meta.url));
 
 describe('one worker, every provider: the same stream, the same errors, the same resume', () => {
   let openai: ScriptedOpenAi;
@@ -31,6 +35,10 @@ describe('one worker, every provider: the same stream, the same errors, the same
 
   beforeAll(async () => {
     workspaceDir = await realpath(await mkdtemp(join(tmpdir(), 'uw-providers-')));
+    // cursor-agent cannot be installed here: a stand-in prints its documented output.
+    const cursor = join(workspaceDir, 'cursor-agent');
+    await writeFile(cursor, `#!/bin/sh\ncat > /dev/null\ncat '${cursorFixture}'\n`);
+    await chmod(cursor, 0o755);
     openai = await startScriptedOpenAi();
     google = await startScriptedGemini();
     models.codex = () => codexModelFor(openai);
@@ -54,6 +62,7 @@ describe('one worker, every provider: the same stream, the same errors, the same
         COPILOT_BASE_URL: openai.url,
         COPILOT_MODEL: 'scripted-model',
         COPILOT_CACHE_DIR: copilotCacheDir,
+        CURSOR_PATH: join(workspaceDir, 'cursor-agent'),
       },
     });
   });
@@ -96,6 +105,20 @@ describe('one worker, every provider: the same stream, the same errors, the same
     });
   }
 
+  it('cursor (a stand-in printing the documented format): the same items, and a resume refused up front', async () => {
+    const events = await execute('cursor', {});
+    const kinds = events.filter((event) => event.data.type === 'assistant_message').map((event) => (event.data.item as { kind: string }).kind);
+    expect(kinds).toEqual(['session', 'text', 'tool_call', 'tool_result', 'text', 'tool_call', 'tool_result']);
+    expect(events.at(-1)?.data).toMatchObject({ type: 'completed', sessionId: 'c6b62c6f-7ead-4fd6-9922-e952131177ff' });
+    const response = await postExecute(
+      worker.url,
+      { userRequest: 'go on', codingAssistantProvider: 'cursor', codingAssistantAccessToken: tokens.cursor, resumeSessionId: 'c6b62c6f-7ead-4fd6-9922-e952131177ff' },
+      { token: apiToken },
+    );
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('provider cursor cannot resume');
+  });
+
   it('refuses an option a provider cannot honour with 400 naming the provider', async () => {
     const response = await postExecute(
       worker.url,
@@ -111,7 +134,11 @@ describe('one worker, every provider: the same stream, the same errors, the same
 
   it('lists every provider on GET /health with whether its CLI is installed and its version', async () => {
     const health = (await (await fetch(`${worker.url}/health`)).json()) as { providers: Array<{ id: string; available: boolean; version?: string }> };
-    expect(health.providers.map((provider) => provider.id).sort()).toEqual(['claude-code', 'codex', 'copilot', 'gemini', 'opencode']);
-    for (const provider of health.providers) expect(provider).toMatchObject({ available: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(health.providers.map((provider) => provider.id).sort()).toEqual(['claude-code', 'codex', 'copilot', 'cursor', 'gemini', 'opencode']);
+    for (const provider of health.providers.filter((p) => p.id !== 'cursor')) {
+      expect(provider).toMatchObject({ available: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    }
+    // The stand-in is there; a CLI from PATH has no package to read a version from.
+    expect(health.providers.find((provider) => provider.id === 'cursor')).toEqual({ id: 'cursor', available: true });
   });
 });

@@ -1,0 +1,1 @@
+export { CursorProvider, type CursorConfig } from './cursor.provider.js';
