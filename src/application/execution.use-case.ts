@@ -76,6 +76,7 @@ export class ExecutionUseCase {
     const secrets = [request.accessToken, request.github?.accessToken, request.database?.accessToken];
     this.deps.redactor.add(...secrets.map((secret) => secret?.reveal()));
     const recorder = this.deps.persistence.open(job.id, request.database);
+    this.deps.metrics.watchBacklog(() => recorder.backlog());
     const stream = new JobStream(job.id, sink, recorder, this.deps.redactor, clock);
     const deadline = this.#deadline(request.timeoutMs ?? settings.defaultJobMs);
     const limit = new WorkspaceLimit(this.deps.workspace, settings.workspace);
@@ -108,6 +109,7 @@ export class ExecutionUseCase {
       deadline.clear();
       limit.stop();
       const stored = await recorder.close(AbortSignal.timeout(settings.flushTimeoutMs));
+      this.deps.metrics.watchBacklog(undefined);
       this.deps.redactor.remove(...secrets.map((secret) => secret?.reveal()));
       const { failure } = job.snapshot();
       const durationMs = clock.now() - job.startedAt;

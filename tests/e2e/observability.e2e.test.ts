@@ -21,6 +21,7 @@ describe('what an operator sees', () => {
     expect(text).toMatch(/unified_worker_job_duration_seconds_count\{provider="claude-code",outcome="completed"\} 1/);
     expect(text).toMatch(/unified_worker_time_to_first_item_seconds_count\{provider="claude-code"\} 2/);
     expect(text).toContain('unified_worker_busy 0');
+    expect(text).toContain('unified_worker_persistence_backlog 0');
     // The 401 is the model's answer: the CLI itself exits 1 both times it ran.
     expect(text).toMatch(/unified_worker_provider_exits_total\{provider="claude-code",code="(0|1)"\} \d/);
     expect(text).toContain('unified_worker_process_resident_memory_bytes');

@@ -59,6 +59,9 @@ describe('persisting a job through the DB API', () => {
     while (!api.requests.some((request) => request.method === 'PUT' && request.path.endsWith('/snapshot'))) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    // Meanwhile the events waiting for the database show in /metrics.
+    const metrics = await (await fetch(`${fx.worker.url}/metrics`)).text();
+    expect(Number(/^unified_worker_persistence_backlog (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(0);
     controller.abort();
     const ended = await fx.worker.logged('job ended');
     expect(ended, JSON.stringify(ended)).toMatchObject({ status: 'completed' });

@@ -56,7 +56,7 @@ export class MemoryPersistence implements PersistencePort {
 
   open(): JobRecorder {
     const report = async () => ({ stored: this.events.length, dropped: 0 });
-    return { record: (event) => void this.events.push(event), flush: report, close: report };
+    return { record: (event) => void this.events.push(event), flush: report, close: report, backlog: () => 0 };
   }
 }
 
@@ -101,7 +101,7 @@ export function inMemoryDeps(provider: ProviderPort, overrides: Partial<Executio
     persistence: new MemoryPersistence(),
     clock: { now: () => (time += 5), newId: () => `job-${++id}` },
     logger: silentLogger,
-    metrics: { jobStarted: () => undefined, jobEnded: () => undefined, firstAssistantItem: () => undefined, repoPrepared: () => undefined, providerExited: () => undefined, persistence: () => undefined },
+    metrics: { jobStarted: () => undefined, jobEnded: () => undefined, firstAssistantItem: () => undefined, repoPrepared: () => undefined, providerExited: () => undefined, watchBacklog: () => undefined, persistence: () => undefined },
     redactor: new Redactor(),
     settings: { workerId: 'worker-test', defaultJobMs: 60_000, maxJobMs: 120_000, flushTimeoutMs: 1000, maxItemChars: 10_000, workspace: { maxBytes: 0, checkMs: 1000 } },
     ...overrides,

@@ -29,6 +29,14 @@ export class PrometheusMetrics implements MetricsPort {
     labelNames: ['provider', 'code'],
     registers: [this.registry],
   });
+  #backlog: (() => number) | undefined;
+  readonly #backlogGauge: Gauge = new Gauge({
+    name: 'unified_worker_persistence_backlog',
+    help: 'Events of the running job waiting to be stored in the DB API',
+    registers: [this.registry],
+    // Read when scraped: the running job's recorder knows its own buffer.
+    collect: (): void => this.#backlogGauge.set(this.#backlog?.() ?? 0),
+  });
   readonly #stored = new Counter({ name: 'unified_worker_persisted_events_total', help: 'Events stored in the DB API', registers: [this.registry] });
   readonly #dropped = new Counter({ name: 'unified_worker_dropped_events_total', help: 'Events the DB API never received', registers: [this.registry] });
 
@@ -52,6 +60,10 @@ export class PrometheusMetrics implements MetricsPort {
 
   repoPrepared(ms: number): void {
     this.#repo.observe(seconds(ms));
+  }
+
+  watchBacklog(read: (() => number) | undefined): void {
+    this.#backlog = read;
   }
 
   providerExited(provider: string, code: string): void {

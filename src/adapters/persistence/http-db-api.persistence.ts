@@ -53,6 +53,10 @@ class HttpJobRecorder implements JobRecorder {
     private readonly logger: LoggerPort,
   ) {}
 
+  backlog(): number {
+    return this.#buffer.length;
+  }
+
   record(event: JobEvent, json: string): void {
     if (event.type === 'completed') this.#status = 'completed';
     if (event.type === 'error') this.#status = 'error';

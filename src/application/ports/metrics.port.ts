@@ -9,4 +9,6 @@ export interface MetricsPort {
   /** How the provider's CLI exited: its exit code, or the signal's name. */
   providerExited(provider: string, how: string): void;
   persistence(report: { stored: number; dropped: number }): void;
+  /** Where to read, while a job runs, how many of its events wait for the database; undefined when it ends. */
+  watchBacklog(read: (() => number) | undefined): void;
 }

@@ -16,6 +16,8 @@ export interface JobRecorder {
   flush(signal: AbortSignal): Promise<PersistenceReport>;
   /** Flushes the rest and reports the final status; nothing may be recorded after. */
   close(signal: AbortSignal): Promise<PersistenceReport>;
+  /** Events recorded and not yet stored. */
+  backlog(): number;
 }
 
 /** Stores every event of a job in the client's database. */
