@@ -21,6 +21,7 @@ export interface ExecuteRequestBody {
     appendSystemPrompt?: string;
     timeoutMs?: number;
     includeRaw?: boolean;
+    /** Let the repository's own assistant settings (hooks, MCP servers) apply; off by default. */
     trustRepoSettings?: boolean;
   };
 }

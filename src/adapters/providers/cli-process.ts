@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { descendantsOf, isAlive, signal } from '../shared/process-tree.js';
-import { sweep, type AgentUser } from './agent-user.js';
+import { handOver, sweep, type AgentUser } from './agent-user.js';
 
 export interface CliSpec {
   command: string;
@@ -18,6 +18,8 @@ export interface CliSpec {
   silenceMs?: number;
   /** Run as this user instead of the worker's; whatever it leaves running is ended with the run. */
   user?: AgentUser;
+  /** Directories the user must own to work (its workspace, its HOME); the worker, root, still reads them. */
+  owns?: string[];
 }
 
 export interface CliExit {
@@ -55,6 +57,12 @@ export class CliProcess {
       this.#stderr.push(line);
       if (this.#stderr.length > stderrTailLines) this.#stderr.shift();
     });
+  }
+
+  /** Hands the user its directories, then starts the CLI. */
+  static async launch(spec: CliSpec, abort: AbortSignal): Promise<CliProcess> {
+    if (spec.user) for (const dir of spec.owns ?? []) await handOver(dir, spec.user);
+    return CliProcess.start(spec, abort);
   }
 
   static start(spec: CliSpec, abort: AbortSignal): CliProcess {

@@ -1,17 +1,10 @@
 import type { AgentItem, Usage } from '../../domain/agent-item.js';
+import type { ExecuteRequestBody } from '../../domain/execute-request.js';
 import type { Secret } from '../../domain/secret.js';
 import type { SessionArtifact, SessionSnapshot } from '../../domain/session.js';
 
-export interface ProviderOptions {
-  model?: string;
-  maxTurns?: number;
-  permissionMode?: string;
-  allowedTools?: string[];
-  disallowedTools?: string[];
-  appendSystemPrompt?: string;
-  /** Let the repository's own assistant settings (hooks, MCP servers) apply; off by default. */
-  trustRepoSettings?: boolean;
-}
+/** The request's providerOptions that concern the assistant; the job's own limits stay with the job. */
+export type ProviderOptions = Omit<NonNullable<ExecuteRequestBody['providerOptions']>, 'timeoutMs' | 'includeRaw'>;
 
 export type ProviderOptionName = keyof ProviderOptions;
 

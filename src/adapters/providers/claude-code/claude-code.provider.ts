@@ -8,7 +8,7 @@ import type {
   ProviderRun,
 } from '../../../application/ports/provider.port.js';
 import type { Secret } from '../../../domain/secret.js';
-import { handOver, type AgentUser } from '../agent-user.js';
+import type { AgentUser } from '../agent-user.js';
 import { cliAvailability } from '../cli-availability.js';
 import { CliProcess } from '../cli-process.js';
 import { cliEvents } from '../cli-events.js';
@@ -68,9 +68,7 @@ export class ClaudeCodeProvider implements ProviderPort {
     try {
       const cwd = await realpath(run.workdir);
       if (run.resume) await home.restore(cwd, sessionId, run.resume.artifacts);
-      // The agent's user must own what it works on; the worker (root) still reads and commits it.
-      if (this.config.agentUser) for (const dir of [cwd, home.home]) await handOver(dir, this.config.agentUser);
-      cli = CliProcess.start(this.#spec(run, home, cwd, resumeId ? { resume: resumeId } : { create: sessionId }), signal);
+      cli = await CliProcess.launch(this.#spec(run, home, cwd, resumeId ? { resume: resumeId } : { create: sessionId }), signal);
       yield* cliEvents({ cli, mapper: new StreamJsonMapper(), signal, name: 'claude', install: 'npm install @anthropic-ai/claude-code', silenceMs: this.config.silenceMs });
     } finally {
       await cli?.kill();
@@ -97,6 +95,7 @@ export class ClaudeCodeProvider implements ProviderPort {
       stdin: run.prompt,
       silenceMs: this.config.silenceMs,
       user: this.config.agentUser,
+      owns: [cwd, home.home],
     };
   }
 }

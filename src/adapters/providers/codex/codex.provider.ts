@@ -3,7 +3,7 @@ import type { ProviderAvailability, ProviderCapabilities, ProviderEvent, Provide
 import { DomainError } from '../../../domain/errors.js';
 import type { Secret } from '../../../domain/secret.js';
 import { cliEvents } from '../cli-events.js';
-import { handOver, type AgentUser } from '../agent-user.js';
+import type { AgentUser } from '../agent-user.js';
 import { cliAvailability } from '../cli-availability.js';
 import { CliProcess } from '../cli-process.js';
 import { CodexJsonMapper } from './codex-json.mapper.js';
@@ -78,9 +78,7 @@ export class CodexProvider implements ProviderPort {
         ? ['exec', 'resume', '--json', '--skip-git-repo-check', '--', resumeId, '-']
         : ['exec', '--json', '--skip-git-repo-check', '-'];
       const env = codexEnv({ home: home.home, codexHome: home.codexHome, path: this.config.path, lang: this.config.lang, accessToken: run.accessToken });
-      // The agent's user must own what it works on; the worker (root) still reads and commits it.
-      if (this.config.agentUser) for (const dir of [cwd, home.home]) await handOver(dir, this.config.agentUser);
-      cli = CliProcess.start({ command: this.config.executable, args, cwd, env, stdin: run.prompt, silenceMs: this.config.silenceMs, user: this.config.agentUser }, signal);
+      cli = await CliProcess.launch({ command: this.config.executable, args, cwd, env, stdin: run.prompt, silenceMs: this.config.silenceMs, user: this.config.agentUser, owns: [cwd, home.home] }, signal);
       yield* cliEvents({ cli, mapper, signal, name: 'codex', install: 'npm install @openai/codex', silenceMs: this.config.silenceMs });
     } finally {
       await cli?.kill();

@@ -3,7 +3,7 @@ import { realpath } from 'node:fs/promises';
 import type { ProviderAvailability, ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
 import { DomainError } from '../../../domain/errors.js';
 import { cliEvents } from '../cli-events.js';
-import { handOver, type AgentUser } from '../agent-user.js';
+import type { AgentUser } from '../agent-user.js';
 import { cliAvailability } from '../cli-availability.js';
 import { CliProcess } from '../cli-process.js';
 import { CopilotJsonMapper } from './copilot-json.mapper.js';
@@ -73,9 +73,7 @@ export class CopilotProvider implements ProviderPort {
         `--secret-env-vars=${keyVariable}`,
         ...(run.options.trustRepoSettings ? ['--trust-folder'] : []),
       ];
-      // The agent's user must own what it works on; the worker (root) still reads and commits it.
-      if (this.config.agentUser) for (const dir of [cwd, home.home]) await handOver(dir, this.config.agentUser);
-      cli = CliProcess.start({ command: this.config.executable, args, cwd, env, stdin: run.prompt, silenceMs: this.config.silenceMs, user: this.config.agentUser }, signal);
+      cli = await CliProcess.launch({ command: this.config.executable, args, cwd, env, stdin: run.prompt, silenceMs: this.config.silenceMs, user: this.config.agentUser, owns: [cwd, home.home] }, signal);
       yield* cliEvents({ cli, mapper, signal, name: 'copilot', install: 'npm install @github/copilot', silenceMs: this.config.silenceMs });
     } finally {
       await cli?.kill();

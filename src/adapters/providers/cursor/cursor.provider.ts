@@ -2,7 +2,7 @@ import { chmod, mkdir, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProviderAvailability, ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
 import { DomainError } from '../../../domain/errors.js';
-import { handOver, type AgentUser } from '../agent-user.js';
+import type { AgentUser } from '../agent-user.js';
 import { cliAvailability } from '../cli-availability.js';
 import { cliEvents } from '../cli-events.js';
 import { CliProcess } from '../cli-process.js';
@@ -51,8 +51,7 @@ export class CursorProvider implements ProviderPort {
       // Headless runs cannot answer a prompt: --force allows the agent's commands, --trust the workspace.
       const args = ['-p', '--output-format', 'stream-json', '--force', '--trust', `--workspace=${cwd}`, ...(model ? [`--model=${model}`] : [])];
       const env = { PATH: this.config.path, HOME: home, LANG: this.config.lang, CURSOR_API_KEY: run.accessToken.reveal() };
-      if (this.config.agentUser) for (const dir of [cwd, home]) await handOver(dir, this.config.agentUser);
-      cli = CliProcess.start({ command: this.config.executable, args, cwd, env, stdin: run.prompt, silenceMs: this.config.silenceMs, user: this.config.agentUser }, signal);
+      cli = await CliProcess.launch({ command: this.config.executable, args, cwd, env, stdin: run.prompt, silenceMs: this.config.silenceMs, user: this.config.agentUser, owns: [cwd, home] }, signal);
       yield* cliEvents({ cli, mapper: new CursorJsonMapper(), signal, name: 'cursor', install: 'curl https://cursor.com/install | bash (cursor-agent is not on npm)', silenceMs: this.config.silenceMs });
     } finally {
       await cli?.kill();

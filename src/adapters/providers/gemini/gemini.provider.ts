@@ -2,7 +2,7 @@ import { realpath } from 'node:fs/promises';
 import type { ProviderAvailability, ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
 import { DomainError } from '../../../domain/errors.js';
 import { cliEvents } from '../cli-events.js';
-import { handOver, type AgentUser } from '../agent-user.js';
+import type { AgentUser } from '../agent-user.js';
 import { cliAvailability } from '../cli-availability.js';
 import { CliProcess } from '../cli-process.js';
 import { GeminiJsonMapper } from './gemini-json.mapper.js';
@@ -57,9 +57,7 @@ export class GeminiProvider implements ProviderPort {
     let cli: CliProcess | undefined;
     try {
       if (run.resume) await home.restore(run.resume.artifacts);
-      // The agent's user must own what it works on; the worker (root) still reads and commits it.
-      if (this.config.agentUser) for (const dir of [cwd, home.home]) await handOver(dir, this.config.agentUser);
-      cli = CliProcess.start(
+      cli = await CliProcess.launch(
         {
           command: this.config.executable,
           args: this.#args(run, resumeId),
@@ -68,6 +66,7 @@ export class GeminiProvider implements ProviderPort {
           stdin: run.prompt,
           silenceMs: this.config.silenceMs,
           user: this.config.agentUser,
+          owns: [cwd, home.home],
         },
         signal,
       );

@@ -2,7 +2,7 @@ import { realpath } from 'node:fs/promises';
 import type { ProviderAvailability, ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
 import { DomainError } from '../../../domain/errors.js';
 import { cliEvents } from '../cli-events.js';
-import { handOver, type AgentUser } from '../agent-user.js';
+import type { AgentUser } from '../agent-user.js';
 import { cliAvailability } from '../cli-availability.js';
 import { CliProcess } from '../cli-process.js';
 import { OpencodeJsonMapper } from './opencode-json.mapper.js';
@@ -65,9 +65,7 @@ export class OpencodeProvider implements ProviderPort {
     try {
       if (run.resume) await home.restore(this.config.executable, cwd, env, run.resume.artifacts).catch(() => undefined);
       const args = ['run', '--format=json', `--model=${target.model}`, ...(resumeId ? [`--session=${resumeId}`] : [])];
-      // The agent's user must own what it works on; the worker (root) still reads and commits it.
-      if (this.config.agentUser) for (const dir of [cwd, home.home]) await handOver(dir, this.config.agentUser);
-      cli = CliProcess.start({ command: this.config.executable, args, cwd, env, stdin: run.prompt, silenceMs: this.config.silenceMs, user: this.config.agentUser }, signal);
+      cli = await CliProcess.launch({ command: this.config.executable, args, cwd, env, stdin: run.prompt, silenceMs: this.config.silenceMs, user: this.config.agentUser, owns: [cwd, home.home] }, signal);
       yield* cliEvents({ cli, mapper, signal, name: 'opencode', install: 'npm install opencode-ai', silenceMs: this.config.silenceMs });
     } finally {
       await cli?.kill();
