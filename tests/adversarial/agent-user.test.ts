@@ -1,8 +1,13 @@
 import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { chmod, copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { cwdOf } from '../support/scripted-anthropic.js';
 import { apiToken, executeBody, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
+import { claudeExecutable } from '../support/claude-harness.js';
 import { startGitServer } from '../support/git-server.js';
 import { collectEvents, postExecute } from '../support/sse-client.js';
 
@@ -20,6 +25,14 @@ function ensureAgentUser(): number {
 }
 
 /** Running processes of a user; a killed one may linger as a zombie until PID 1 reaps it (tini does in the image). */
+/** Whether every directory above `path` lets other users pass: a checkout in a 0700 dir does not. */
+function reachableByOthers(path: string): boolean {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+    if (dir === '/') return true;
+  }
+}
+
 function processesOf(uid: number): string[] {
   let lines: string[];
   try {
@@ -54,11 +67,24 @@ describe('without AGENT_USER, the attack this closes', () => {
 describe('the agent as a user of its own (AGENT_USER)', () => {
   let fx: E2eFixture;
   let uid: number;
+  let binDir: string | undefined;
   beforeAll(async () => {
     uid = ensureAgentUser();
-    fx = await startE2e({ AGENT_USER: agentUser, GIT_ALLOWED_INSECURE_HOSTS: '127.0.0.1' });
+    // The image installs the CLIs where every user can run them; a checkout may sit in a private dir.
+    let claude = claudeExecutable;
+    if (!reachableByOthers(claude)) {
+      binDir = await mkdtemp(join(tmpdir(), 'uw-agent-bin-'));
+      await chmod(binDir, 0o755);
+      claude = join(binDir, 'claude');
+      await copyFile(claudeExecutable, claude);
+      await chmod(claude, 0o755);
+    }
+    fx = await startE2e({ AGENT_USER: agentUser, GIT_ALLOWED_INSECURE_HOSTS: '127.0.0.1', CLAUDE_CODE_PATH: claude });
   });
-  afterAll(async () => fx?.close());
+  afterAll(async () => {
+    await fx?.close();
+    if (binDir) await rm(binDir, { recursive: true, force: true });
+  });
 
   it("cannot read the worker's environment, and what it leaves running is killed with the job", async () => {
     // Every ancestor's environ (the CLI's is its own; the worker's holds WORKER_API_TOKEN), then a

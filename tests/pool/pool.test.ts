@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quietClaudeEnv } from '../support/claude-harness.js';
 import { apiToken, executeBody } from '../support/e2e-fixture.js';
-import { freePort, PoolSupervisor, startHaproxy } from '../support/pool-supervisor.js';
+import { accepts, freePort, PoolSupervisor, startHaproxy } from '../support/pool-supervisor.js';
 import { processesInside } from '../support/processes.js';
 import { startScriptedAnthropic, type ScriptedAnthropic } from '../support/scripted-anthropic.js';
 import { collectEvents, postExecute, sseEvents, until } from '../support/sse-client.js';
@@ -63,7 +63,15 @@ describe(`a pool of ${workers} one-job workers behind HAProxy`, () => {
     expect(served.reduce((a, b) => a + b, 0)).toBe(jobs);
   });
 
+  /** Every replica back up and seen healthy by HAProxy (it checks each 500 ms): the pool is whole again. */
+  async function poolRestored(): Promise<void> {
+    await waitFor(() => pool.live().length === workers);
+    for (const instance of pool.live()) while (!(await accepts(instance.port))) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+  }
+
   it('a worker killed mid-job leaves its client a broken stream to retry, and the pool recovers', async () => {
+    await poolRestored();
     const asked = model.mainLoopRequests().length;
     model.script([{ kind: 'hang' }]);
     const events = sseEvents(await postExecute(haproxy.url, executeBody(), { token: apiToken }));
@@ -85,6 +93,7 @@ describe(`a pool of ${workers} one-job workers behind HAProxy`, () => {
   });
 
   it('SIGTERM to every worker ends the running jobs with WORKER_SHUTDOWN and leaves nothing running', async () => {
+    await poolRestored();
     const asked = model.mainLoopRequests().length;
     model.script([{ kind: 'hang' }, { kind: 'hang' }]);
     const streams = await Promise.all([0, 1].map(async () => sseEvents(await postExecute(haproxy.url, executeBody(), { token: apiToken }))));
