@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,8 +20,13 @@ describe('an agent that goes looking for secrets through its Bash tool', () => {
 
   it('finds neither the worker token nor the GitHub token, and the stream masks the provider token', async () => {
     const repoUrl = await git.createRepo('api', { 'README.md': '# api\n' });
+    // What the processes show goes to a file outside the workspace: on a busy host it is longer
+    // than one tool result, and the CLI would park it in a file of its own instead of answering.
+    const probeDir = await mkdtemp(join(tmpdir(), 'uw-snoop-'));
+    await chmod(probeDir, 0o777);
+    const processesFile = join(probeDir, 'processes.txt');
     fx.model.script([
-      { kind: 'tool_use', name: 'Bash', input: { command: snoop, description: 'look around' } },
+      { kind: 'tool_use', name: 'Bash', input: { command: snoop(processesFile), description: 'look around' } },
       { kind: 'text', text: 'looked' },
     ]);
     const events = await collectEvents(
@@ -34,9 +39,13 @@ describe('an agent that goes looking for secrets through its Bash tool', () => {
     const result = events.find((event) => (event.data.item as { kind?: string } | undefined)?.kind === 'tool_result');
     const output = (result?.data.item as { output: string; ok: boolean }).output;
     expect(output).toContain('PATH=');
-    expect(output).toContain(`remote.origin.url=${repoUrl}`);
-    expect(output).toContain('worker.mjs');
+    expect(output).toContain(`url = ${repoUrl}`);
     for (const secret of [apiToken, git.token]) expect(output).not.toContain(secret);
+    const processes = await readFile(processesFile, 'utf8');
+    await rm(probeDir, { recursive: true, force: true });
+    expect(processes).toContain(`remote.origin.url=${repoUrl}`);
+    expect(processes).toContain('worker.mjs');
+    for (const secret of [apiToken, git.token, providerToken]) expect(processes).not.toContain(secret);
     // The CLI needs its own key in its environment; the worker masks it wherever it surfaces.
     expect(output).toContain('ANTHROPIC_API_KEY=[REDACTED]');
     const stream = events.map((event) => event.raw).join('\n');
@@ -93,16 +102,14 @@ describe('an agent that goes looking for secrets through its Bash tool', () => {
 });
 
 
-// Environment, repo config, and the full argv of every ancestor (the worker, the CLI) plus every
-// node/git/claude process. A whole `ps` listing of a busy host is too long for one tool result:
-// the CLI would park it in a file instead of answering with it.
-const snoop = [
-  'env',
-  'cat .git/config',
-  'git config --list',
-  'p=$$; while [ "$p" -gt 1 ]; do tr "\\0" " " < /proc/$p/cmdline; echo; p=$(ps -o ppid= -p "$p" | tr -d " "); done',
-  'ps -eww -o args | grep -e node -e git -e claude | cut -c1-400 | head -n 40',
-].join('; ');
+// Environment and repo config answer the tool call; every git setting, the full argv of every
+// ancestor (the worker, the CLI) and of every node/git/claude process go to `processesFile`.
+const snoop = (processesFile: string): string =>
+  [
+    'env',
+    'cat .git/config',
+    `{ git config --list; p=$$; while [ "$p" -gt 1 ]; do tr "\\0" " " < /proc/$p/cmdline; echo; p=$(ps -o ppid= -p "$p" | tr -d " "); done; ps -eww -o args | grep -e node -e git -e claude; } > ${processesFile} 2>&1`,
+  ].join('; ');
 
 async function allFiles(dir: string): Promise<string[]> {
   const files: string[] = [];
