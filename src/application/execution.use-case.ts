@@ -30,6 +30,8 @@ export interface ExecutionSettings {
   flushTimeoutMs: number;
   /** The longest text an item may carry; longer ones are cut with a marker. */
   maxItemChars: number;
+  /** At most this many events a second per job, texts merged beyond it; 0 for no limit. */
+  maxEventsPerSecond: number;
   workspace: WorkspaceLimitSettings;
 }
 
@@ -77,7 +79,8 @@ export class ExecutionUseCase {
     this.deps.redactor.add(...secrets.map((secret) => secret?.reveal()));
     const recorder = this.deps.persistence.open(job.id, request.database);
     this.deps.metrics.watchBacklog(() => recorder.backlog());
-    const stream = new JobStream(job.id, sink, recorder, this.deps.redactor, clock);
+    const pacing = { perSecond: settings.maxEventsPerSecond, maxItemChars: settings.maxItemChars };
+    const stream = new JobStream(job.id, sink, recorder, this.deps.redactor, clock, pacing);
     const deadline = this.#deadline(request.timeoutMs ?? settings.defaultJobMs);
     const limit = new WorkspaceLimit(this.deps.workspace, settings.workspace);
     const signal = AbortSignal.any([lease.signal, deadline.signal, limit.signal]);
@@ -115,6 +118,7 @@ export class ExecutionUseCase {
       const durationMs = clock.now() - job.startedAt;
       this.deps.logger.info({ jobId: job.id, status: job.status, failure, durationMs }, 'job ended');
       this.deps.metrics.jobEnded(provider.id, failure ?? job.status, durationMs);
+      this.deps.metrics.eventsCoalesced(provider.id, stream.coalesced);
       if (request.database) this.deps.metrics.persistence(stored);
     }
   }

@@ -1,17 +1,20 @@
 import type { JobEvent, JobEventBody } from '../domain/job-event.js';
 import { isTerminal } from '../domain/job-event.js';
 import type { Redactor } from '../domain/redactor.js';
+import { EventPacer, type PacerSettings } from './event-pacer.js';
 import type { ClockPort } from './ports/clock.port.js';
 import type { EventSinkPort } from './ports/event-sink.port.js';
 import type { JobRecorder } from './ports/persistence.port.js';
 
 /**
- * A job's event stream: numbers events from 0 without gaps, stamps them, masks secrets,
- * records them and hands them to the client's sink. Nothing follows the terminal event.
+ * A job's event stream: paces events (merging texts over the limit), numbers them from 0
+ * without gaps, stamps them, masks secrets, records them and hands them to the client's sink.
+ * Nothing follows the terminal event, which waits for every event before it.
  */
 export class JobStream {
   #seq = 0;
   #ended = false;
+  readonly #pacer: EventPacer;
 
   constructor(
     private readonly jobId: string,
@@ -19,7 +22,10 @@ export class JobStream {
     private readonly recorder: JobRecorder,
     private readonly redactor: Redactor,
     private readonly clock: ClockPort,
-  ) {}
+    pacing: PacerSettings,
+  ) {
+    this.#pacer = new EventPacer(pacing, (body) => this.#send(body), () => clock.now());
+  }
 
   // Bursts put hundreds of events in one millisecond: format each millisecond once.
   #lastMs = Number.NaN;
@@ -38,9 +44,20 @@ export class JobStream {
     return this.#ended;
   }
 
+  /** How many events were merged into the one before them to keep within the limit. */
+  get coalesced(): number {
+    return this.#pacer.merged;
+  }
+
   async emit(body: JobEventBody): Promise<void> {
     if (this.#ended) return;
-    if (isTerminal(body)) this.#ended = true;
+    if (!isTerminal(body)) return this.#pacer.push(body);
+    this.#ended = true;
+    await this.#pacer.flush();
+    return this.#send(body);
+  }
+
+  async #send(body: JobEventBody): Promise<void> {
     // Envelope first: V8 builds this shape far faster than when the spread comes first.
     const envelope = { type: body.type, seq: this.#seq++, jobId: this.jobId, timestamp: this.#timestamp() };
     let event = Object.assign(envelope, body) as JobEvent;

@@ -53,6 +53,7 @@ const envSchema = v.object({
   WORKSPACE_MAX_MB: integer(10_240, 0, 10_000_000),
   WORKSPACE_CHECK_MS: integer(5000, 100, 600_000),
   MAX_ITEM_CHARS: integer(256 * 1024, 1024, 64 * 1024 * 1024),
+  MAX_EVENTS_PER_SECOND: integer(1000, 0, 1_000_000),
   HTTP_HEADERS_TIMEOUT_MS: integer(10_000, 500, 600_000),
   HTTP_REQUEST_TIMEOUT_MS: integer(30_000, 500, 600_000),
   LOG_LEVEL: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
@@ -121,6 +122,7 @@ export interface Config {
   };
   heartbeatMs: number;
   maxItemChars: number;
+  maxEventsPerSecond: number;
   /** A job's workspace limit on disk (0: none), and how often a running job's is measured. */
   workspaceLimit: { maxBytes: number; checkMs: number };
   /** How long a client may take to send its headers, and its whole request (never the response). */
@@ -243,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
       : undefined,
     heartbeatMs: e.SSE_HEARTBEAT_MS,
     maxItemChars: e.MAX_ITEM_CHARS,
+    maxEventsPerSecond: e.MAX_EVENTS_PER_SECOND,
     workspaceLimit: { maxBytes: e.WORKSPACE_MAX_MB * 1024 * 1024, checkMs: e.WORKSPACE_CHECK_MS },
     headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: Math.max(e.HTTP_REQUEST_TIMEOUT_MS, e.HTTP_HEADERS_TIMEOUT_MS),

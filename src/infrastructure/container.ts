@@ -80,6 +80,7 @@ const application = new ContainerModule(({ bind }) => {
           maxJobMs: config.maxJobMs,
           flushTimeoutMs: config.flushTimeoutMs,
           maxItemChars: config.maxItemChars,
+          maxEventsPerSecond: config.maxEventsPerSecond,
           workspace: config.workspaceLimit,
         },
       }),

@@ -101,9 +101,9 @@ export function inMemoryDeps(provider: ProviderPort, overrides: Partial<Executio
     persistence: new MemoryPersistence(),
     clock: { now: () => (time += 5), newId: () => `job-${++id}` },
     logger: silentLogger,
-    metrics: { jobStarted: () => undefined, jobEnded: () => undefined, firstAssistantItem: () => undefined, repoPrepared: () => undefined, providerExited: () => undefined, watchBacklog: () => undefined, persistence: () => undefined },
+    metrics: { jobStarted: () => undefined, jobEnded: () => undefined, firstAssistantItem: () => undefined, repoPrepared: () => undefined, providerExited: () => undefined, eventsCoalesced: () => undefined, watchBacklog: () => undefined, persistence: () => undefined },
     redactor: new Redactor(),
-    settings: { workerId: 'worker-test', defaultJobMs: 60_000, maxJobMs: 120_000, flushTimeoutMs: 1000, maxItemChars: 10_000, workspace: { maxBytes: 0, checkMs: 1000 } },
+    settings: { workerId: 'worker-test', defaultJobMs: 60_000, maxJobMs: 120_000, flushTimeoutMs: 1000, maxItemChars: 10_000, maxEventsPerSecond: 0, workspace: { maxBytes: 0, checkMs: 1000 } },
     ...overrides,
   };
 }

@@ -37,6 +37,12 @@ export class PrometheusMetrics implements MetricsPort {
     // Read when scraped: the running job's recorder knows its own buffer.
     collect: (): void => this.#backlogGauge.set(this.#backlog?.() ?? 0),
   });
+  readonly #coalesced = new Counter({
+    name: 'unified_worker_coalesced_events_total',
+    help: 'Events merged into the one before them to keep a job within MAX_EVENTS_PER_SECOND',
+    labelNames: ['provider'],
+    registers: [this.registry],
+  });
   readonly #stored = new Counter({ name: 'unified_worker_persisted_events_total', help: 'Events stored in the DB API', registers: [this.registry] });
   readonly #dropped = new Counter({ name: 'unified_worker_dropped_events_total', help: 'Events the DB API never received', registers: [this.registry] });
 
@@ -68,6 +74,10 @@ export class PrometheusMetrics implements MetricsPort {
 
   providerExited(provider: string, code: string): void {
     this.#exits.inc({ provider, code });
+  }
+
+  eventsCoalesced(provider: string, count: number): void {
+    this.#coalesced.inc({ provider }, count);
   }
 
   persistence(report: { stored: number; dropped: number }): void {

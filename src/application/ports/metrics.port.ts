@@ -8,6 +8,8 @@ export interface MetricsPort {
   repoPrepared(ms: number): void;
   /** How the provider's CLI exited: its exit code, or the signal's name. */
   providerExited(provider: string, how: string): void;
+  /** How many of a job's events were merged into others to keep within the events-per-second limit. */
+  eventsCoalesced(provider: string, count: number): void;
   persistence(report: { stored: number; dropped: number }): void;
   /** Where to read, while a job runs, how many of its events wait for the database; undefined when it ends. */
   watchBacklog(read: (() => number) | undefined): void;

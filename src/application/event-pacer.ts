@@ -1,0 +1,120 @@
+import { coalesce } from '../domain/coalesce.js';
+import type { JobEventBody } from '../domain/job-event.js';
+
+export interface PacerSettings {
+  /** At most this many events in any second; 0 lets every event through at once. */
+  perSecond: number;
+  /** The longest text a merged item may reach. */
+  maxItemChars: number;
+}
+
+interface Waiting {
+  body: JobEventBody;
+  admitted: () => void;
+}
+
+const windowMs = 1000;
+
+/**
+ * Holds a job's events to at most `perSecond` in any one-second window. Events over the limit
+ * wait, in order, in a short queue where consecutive texts (and thoughts) merge into one event;
+ * once that queue is full, whoever emits waits, which holds the provider's output back.
+ * A lone event under the limit goes out at once.
+ */
+export class EventPacer {
+  readonly #settings: PacerSettings;
+  readonly #send: (body: JobEventBody) => Promise<void>;
+  readonly #now: () => number;
+  readonly #capacity: number;
+  /** When each of the last `perSecond` events went out: a ring, oldest at #oldest. */
+  readonly #sentAt: Float64Array;
+  #sent = 0;
+  #oldest = 0;
+  #held: JobEventBody[] = [];
+  #waiting: Waiting[] = [];
+  #draining: Promise<void> | undefined;
+  #merged = 0;
+
+  constructor(settings: PacerSettings, send: (body: JobEventBody) => Promise<void>, now: () => number) {
+    this.#settings = settings;
+    this.#send = send;
+    this.#now = now;
+    this.#sentAt = new Float64Array(Math.max(settings.perSecond, 1));
+    // A tenth of a second's worth, at most 16: enough to merge a burst, little to send at the end.
+    this.#capacity = Math.min(16, Math.max(1, Math.floor(settings.perSecond / 10)));
+  }
+
+  /** How many events were merged into the one before them. */
+  get merged(): number {
+    return this.#merged;
+  }
+
+  /** Resolves once the event is sent or held; waits while the queue is full. */
+  push(body: JobEventBody): Promise<void> {
+    if (this.#settings.perSecond === 0) return this.#send(body);
+    if (!this.#draining && this.#held.length === 0 && this.#delay() === 0) {
+      this.#stamp();
+      return this.#send(body);
+    }
+    if (this.#waiting.length === 0 && this.#hold(body)) {
+      this.#draining ??= this.#drain();
+      return Promise.resolve();
+    }
+    return new Promise((admitted) => this.#waiting.push({ body, admitted }));
+  }
+
+  /** Resolves when every held event has gone out, at the pace of the limit. */
+  async flush(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  /** Merges into the last held event, or takes a place in the queue; false when it is full. */
+  #hold(body: JobEventBody): boolean {
+    const last = this.#held.at(-1);
+    const merged = last && coalesce(last, body, this.#settings.maxItemChars);
+    if (merged) {
+      this.#held[this.#held.length - 1] = merged;
+      this.#merged += 1;
+    } else if (this.#held.length < this.#capacity) {
+      this.#held.push(body);
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#held.length > 0) {
+        const delay = this.#delay();
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        const body = this.#held.shift()!;
+        this.#admit();
+        this.#stamp();
+        await this.#send(body);
+      }
+    } finally {
+      this.#draining = undefined;
+    }
+  }
+
+  /** Lets waiting emitters into the queue, first come first served. */
+  #admit(): void {
+    while (this.#waiting.length > 0 && this.#hold(this.#waiting[0]!.body)) this.#waiting.shift()!.admitted();
+  }
+
+  /** Milliseconds until one more event fits in the window. */
+  #delay(): number {
+    if (this.#sent < this.#sentAt.length) return 0;
+    return Math.max(0, this.#sentAt[this.#oldest]! + windowMs - this.#now());
+  }
+
+  #stamp(): void {
+    if (this.#sent < this.#sentAt.length) {
+      this.#sentAt[this.#sent++] = this.#now();
+      return;
+    }
+    this.#sentAt[this.#oldest] = this.#now();
+    this.#oldest = (this.#oldest + 1) % this.#sentAt.length;
+  }
+}
