@@ -11,6 +11,9 @@ const common = {
   format: 'esm',
   sourcemap: true,
   legalComments: 'none',
+  // Less to parse at every start; identifiers stay, so stack traces in logs still read.
+  minifyWhitespace: true,
+  minifySyntax: true,
   // CommonJS dependencies (pino) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -85,10 +85,11 @@ export class ExecutionUseCase {
     const limit = new WorkspaceLimit(this.deps.workspace, settings.workspace);
     const signal = AbortSignal.any([lease.signal, deadline.signal, limit.signal]);
     const context: JobContext = { job, request, provider, stream, signal };
-    this.deps.logger.info({ jobId: job.id, provider: provider.id }, 'job started');
-    this.deps.metrics.jobStarted(provider.id);
     try {
       await stream.emit({ type: 'connected', provider: provider.id, workerId: settings.workerId, apiVersion });
+      // After the client's first byte: a log line is a synchronous write.
+      this.deps.logger.info({ jobId: job.id, provider: provider.id }, 'job started');
+      this.deps.metrics.jobStarted(provider.id);
       job.moveTo('preparing');
       const resume = await this.#loadSession(context);
       const place = await this.#prepareWorkdir(context, resume);

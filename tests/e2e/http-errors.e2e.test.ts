@@ -63,6 +63,28 @@ describe('answers before the stream starts', () => {
     expect(await response.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
   });
 
+  it('413 for a chunked body that grows past 1 MiB without declaring its length, and the worker takes the next job', async () => {
+    const piece = new TextEncoder().encode('x'.repeat(64 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 0) controller.enqueue(new TextEncoder().encode('{"userRequest":"'));
+        // 8 MiB if the worker kept reading; it answers after a little over 1 MiB.
+        if (sent++ < 128) controller.enqueue(piece);
+        else controller.close();
+      },
+    });
+    const response = await fetch(`${fx.worker.url}/execute`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiToken}` },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+    expect((await post({ userRequest: 'x' })).status).toBe(400);
+  });
+
   it('415 for a body that is not JSON', async () => {
     const response = await post('userRequest=x', { token: apiToken, contentType: 'application/x-www-form-urlencoded' });
     expect(response.status).toBe(415);

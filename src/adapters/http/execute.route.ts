@@ -9,22 +9,27 @@ import { DomainError } from '../../domain/errors.js';
 import { errorResponse, fail } from './error-response.js';
 import { executeRequestSchema } from './execute-request.schema.js';
 import { toJobRequest } from './execute-request.mapper.js';
+import { readJsonBody } from './json-body.js';
 import { SseEventSink } from './sse.event-sink.js';
 
 export interface ExecuteRouteDeps {
   useCase: ExecutionUseCase;
   slot: JobSlot;
   logger: LoggerPort;
+  maxBodyBytes: number;
   heartbeatMs?: number;
 }
 
 /** POST /execute: validate, take the worker's one slot, then stream the job as SSE. */
-export function registerExecuteRoute(app: Hono<{ Bindings: HttpBindings }>, { useCase, slot, logger, heartbeatMs }: ExecuteRouteDeps): void {
+export function registerExecuteRoute(app: Hono<{ Bindings: HttpBindings }>, { useCase, slot, logger, maxBodyBytes, heartbeatMs }: ExecuteRouteDeps): void {
   app.post('/execute', async (c) => {
     if (slot.busy) return fail(c, 'WORKER_BUSY', 'this worker is running a job');
-    const body = await c.req.json().catch(() => undefined);
-    if (body === undefined) return fail(c, 'VALIDATION_FAILED', 'the body is not valid JSON');
-    const parsed = v.safeParse(executeRequestSchema, body);
+    const body = await readJsonBody(c.env.incoming, maxBodyBytes);
+    if (!body.ok) {
+      if (body.reason === 'too_large') return fail(c, 'PAYLOAD_TOO_LARGE', `the body is larger than ${maxBodyBytes} bytes`);
+      return fail(c, 'VALIDATION_FAILED', body.reason === 'malformed' ? 'the body is not valid JSON' : 'the body did not arrive');
+    }
+    const parsed = v.safeParse(executeRequestSchema, body.value);
     if (!parsed.success) {
       const issues = parsed.issues.map((issue) => ({ path: v.getDotPath(issue) ?? '', message: issue.message }));
       return errorResponse(c, new DomainError('VALIDATION_FAILED', 'the request is invalid', { issues }));

@@ -7,14 +7,16 @@ export const heartbeatMs = 15_000;
 
 /**
  * A job's events as Server-Sent Events, written straight to Node's response: `id` is the
- * sequence number, `event` the type. Events sent in the same tick are joined into one socket
- * write; a lone event goes out at the end of its tick, without added delay. A full socket
+ * sequence number, `event` the type. The first event of a tick is written at once; those that
+ * follow it in the same tick are joined into one socket write at the tick's end. A full socket
  * makes send() wait for 'drain', so backpressure reaches the provider's stdout. A comment
  * line goes out whenever the stream has been quiet for heartbeatMs.
  */
 export class SseEventSink implements EventSinkPort {
   #timer: NodeJS.Timeout | undefined;
   #pending = '';
+  /** True from a write until the end of its tick: later frames wait to leave together. */
+  #batching = false;
   #closed = false;
 
   constructor(
@@ -26,8 +28,7 @@ export class SseEventSink implements EventSinkPort {
       'cache-control': 'no-cache, no-transform',
       'x-accel-buffering': 'no',
     });
-    // No flushHeaders(): the headers leave with the `connected` event, in one packet, at the end
-    // of this tick, before any slow work.
+    // No flushHeaders(): the headers leave with the `connected` event, in one packet.
     res.once('close', () => this.close());
     this.#arm();
   }
@@ -56,11 +57,17 @@ export class SseEventSink implements EventSinkPort {
   }
 
   #write(frame: string): void {
-    if (this.#pending === '') process.nextTick(() => this.#flush());
-    this.#pending += frame;
+    if (this.#batching) {
+      this.#pending += frame;
+      return;
+    }
+    this.#batching = true;
+    process.nextTick(() => this.#flush());
+    this.res.write(frame);
   }
 
   #flush(): void {
+    this.#batching = false;
     if (this.#pending !== '' && !this.#closed) this.res.write(this.#take());
   }
 
