@@ -1,11 +1,15 @@
 /**
- * bench/persist: 50,000 events streamed through a job with persistence on (the reference DB
- * API on embedded PostgreSQL), against the same job with persistence off: what persistence
- * costs the client, and how many HTTP requests batching makes of it.
+ * bench/persist: 50,000 events streamed through a job with persistence on, against the same
+ * job with persistence off: what persistence costs the client, and how many HTTP requests
+ * batching makes of it. Twice: with the reference DB API on embedded PostgreSQL, which shares
+ * this machine's cores with the worker, the CLI and the client; and with a DB API that keeps
+ * chunks in memory, which leaves the worker's own cost.
  */
+import { readFileSync } from 'node:fs';
 import { median, report } from './support/measure.js';
 import { benchToken, startBenchWorker } from './support/harness.js';
 import { startReferenceDbApi } from '../tests/support/reference-db-api.js';
+import { startFaultDbApi } from '../tests/support/fault-db-api.js';
 import { createParser } from 'eventsource-parser';
 
 const events = Number(process.env.BENCH_EVENTS ?? 50_000);
@@ -33,37 +37,65 @@ async function job(url: string, database?: { sessionId: string; accessToken: str
   return { ms: performance.now() - start, streamMs, terminal };
 }
 
-const api = await startReferenceDbApi();
-const worker = await startBenchWorker(events, { DB_BASE_URL: api.url, DB_FLUSH_TIMEOUT_MS: '60000', DB_BATCH_SIZE: process.env.BENCH_BATCH ?? '1000' });
-try {
-  await job(worker.url);
-  const off: number[] = [];
-  const on: number[] = [];
-  const offStream: number[] = [];
-  const onStream: number[] = [];
-  let requests = 0;
-  let persistence: unknown;
-  for (let i = 0; i < rounds; i++) {
-    const plain = await job(worker.url);
-    off.push(plain.ms);
-    offStream.push(plain.streamMs);
-    const before = api.requests();
-    const result = await job(worker.url, { sessionId: `bench-${i}-${Date.now()}`, accessToken: api.token });
-    on.push(result.ms);
-    onStream.push(result.streamMs);
-    requests = api.requests() - before;
-    persistence = result.terminal.persistence;
-  }
-  report(`persist: ${events} events, client time to the last event before the terminal one`, [
-    ['persistence off', median(offStream)],
-    ['persistence on', median(onStream)],
-  ]);
-  report(`persist: ${events} events, client time to the terminal event (which waits for the database)`, [
-    ['persistence off', median(off)],
-    [`persistence on (reference DB API, ${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, median(on)],
-  ]);
-  console.log(`  DB API requests during one job: ${requests} (batching); terminal reported ${JSON.stringify(persistence)}; target: under 1.10x`);
-} finally {
-  await worker.stop();
-  await api.close();
+/** CPU time (user + system) a process has used so far, in ms, from /proc. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
+
+interface DbApi {
+  url: string;
+  token: string;
+  requests(): number;
+  close(): Promise<void>;
+}
+
+async function measure(name: string, api: DbApi): Promise<void> {
+  const worker = await startBenchWorker(events, { DB_BASE_URL: api.url, DB_FLUSH_TIMEOUT_MS: '60000', DB_BATCH_SIZE: process.env.BENCH_BATCH ?? '1000' });
+  try {
+    await job(worker.url);
+    const off: number[] = [];
+    const on: number[] = [];
+    const offStream: number[] = [];
+    const onStream: number[] = [];
+    const offCpu: number[] = [];
+    const onCpu: number[] = [];
+    let requests = 0;
+    let persistence: unknown;
+    for (let i = 0; i < rounds; i++) {
+      let cpu = cpuMs(worker.pid);
+      const plain = await job(worker.url);
+      offCpu.push(cpuMs(worker.pid) - cpu);
+      off.push(plain.ms);
+      offStream.push(plain.streamMs);
+      const before = api.requests();
+      cpu = cpuMs(worker.pid);
+      const result = await job(worker.url, { sessionId: `bench-${i}-${Date.now()}`, accessToken: api.token });
+      onCpu.push(cpuMs(worker.pid) - cpu);
+      on.push(result.ms);
+      onStream.push(result.streamMs);
+      requests = api.requests() - before;
+      persistence = result.terminal.persistence;
+    }
+    report(`persist (${name}): ${events} events, client time to the last event before the terminal one`, [
+      ['persistence off', median(offStream)],
+      ['persistence on', median(onStream)],
+    ]);
+    report(`persist (${name}): ${events} events, client time to the terminal event (which waits for the database)`, [
+      ['persistence off', median(off)],
+      ['persistence on', median(on)],
+    ]);
+    report(`persist (${name}): ${events} events, the worker's own CPU time for the job (user + system)`, [
+      ['persistence off', median(offCpu)],
+      ['persistence on', median(onCpu)],
+    ]);
+    console.log(`  DB API requests during one job: ${requests} (batching); terminal reported ${JSON.stringify(persistence)}; target: under 1.10x`);
+  } finally {
+    await worker.stop();
+    await api.close();
+  }
+}
+
+await measure(`reference DB API on ${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`, await startReferenceDbApi());
+const memory = await startFaultDbApi();
+await measure('in-memory DB API', { url: memory.url, token: memory.token, requests: () => memory.requests.length, close: () => memory.close() });
