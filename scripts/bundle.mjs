@@ -1,7 +1,7 @@
 // Bundles the worker into one ESM file: workers restart after every job, and a bundle starts
 // far faster than hundreds of separate module files. The reference DB API gets its own bundle;
 // its database drivers stay outside it (PGlite loads its WebAssembly from its own package).
-import { chmod } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const common = {
@@ -18,6 +18,9 @@ const common = {
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
 };
+
+// Chunk names carry a hash: without this, every build would leave the last one's behind.
+await rm('dist/chunks', { recursive: true, force: true });
 
 await Promise.all([
   // Split: what only some requests need (the API reference) is a chunk loaded on first use.

@@ -23,7 +23,8 @@ const windowMs = 1000;
  */
 export class EventPacer {
   readonly #settings: PacerSettings;
-  readonly #send: (body: JobEventBody) => Promise<void>;
+  /** Sends an event, with the time it was let go: the event's own timestamp. */
+  readonly #send: (body: JobEventBody, at: number) => Promise<void>;
   readonly #now: () => number;
   readonly #capacity: number;
   /** When each of the last `perSecond` events went out: a ring, oldest at #oldest. */
@@ -35,7 +36,7 @@ export class EventPacer {
   #draining: Promise<void> | undefined;
   #merged = 0;
 
-  constructor(settings: PacerSettings, send: (body: JobEventBody) => Promise<void>, now: () => number) {
+  constructor(settings: PacerSettings, send: (body: JobEventBody, at: number) => Promise<void>, now: () => number) {
     this.#settings = settings;
     this.#send = send;
     this.#now = now;
@@ -51,10 +52,9 @@ export class EventPacer {
 
   /** Resolves once the event is sent or held; waits while the queue is full. */
   push(body: JobEventBody): Promise<void> {
-    if (this.#settings.perSecond === 0) return this.#send(body);
+    if (this.#settings.perSecond === 0) return this.#send(body, this.#now());
     if (!this.#draining && this.#held.length === 0 && this.#delay() === 0) {
-      this.#stamp();
-      return this.#send(body);
+      return this.#send(body, this.#stamp());
     }
     if (this.#waiting.length === 0 && this.#hold(body)) {
       this.#draining ??= this.#drain();
@@ -86,12 +86,11 @@ export class EventPacer {
   async #drain(): Promise<void> {
     try {
       while (this.#held.length > 0) {
-        const delay = this.#delay();
-        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        // A timer may fire a millisecond before the wall clock says it is due: check again.
+        for (let delay = this.#delay(); delay > 0; delay = this.#delay()) await new Promise((resolve) => setTimeout(resolve, delay));
         const body = this.#held.shift()!;
         this.#admit();
-        this.#stamp();
-        await this.#send(body);
+        await this.#send(body, this.#stamp());
       }
     } finally {
       this.#draining = undefined;
@@ -109,12 +108,15 @@ export class EventPacer {
     return Math.max(0, this.#sentAt[this.#oldest]! + windowMs - this.#now());
   }
 
-  #stamp(): void {
+  /** Counts an event as sent now; returns now. */
+  #stamp(): number {
+    const now = this.#now();
     if (this.#sent < this.#sentAt.length) {
-      this.#sentAt[this.#sent++] = this.#now();
-      return;
+      this.#sentAt[this.#sent++] = now;
+      return now;
     }
-    this.#sentAt[this.#oldest] = this.#now();
+    this.#sentAt[this.#oldest] = now;
     this.#oldest = (this.#oldest + 1) % this.#sentAt.length;
+    return now;
   }
 }

@@ -16,7 +16,7 @@ function pacer(settings: Partial<PacerSettings> = {}) {
   const sent: Sent[] = [];
   const events = new EventPacer(
     { perSecond: 10, maxItemChars: 10_000, ...settings },
-    async (body) => void sent.push({ at: Date.now(), body }),
+    async (body, at) => void sent.push({ at, body }),
     () => Date.now(),
   );
   return { events, sent };
