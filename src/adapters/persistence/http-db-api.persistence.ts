@@ -1,6 +1,7 @@
 import type { LoggerPort } from '../../application/ports/logger.port.js';
 import type { JobRecorder, PersistencePort, PersistenceReport, PersistenceTarget } from '../../application/ports/persistence.port.js';
 import type { JobEvent } from '../../domain/job-event.js';
+import { ChunkBatch } from './chunk-batch.js';
 import { DbApiClient, type DbApiClientSettings } from './db-api.client.js';
 import { noopRecorder } from './noop.persistence.js';
 
@@ -12,9 +13,6 @@ export interface HttpDbApiSettings extends DbApiClientSettings {
   /** Chunks held in memory at most; beyond that new ones are dropped and counted. */
   bufferMax: number;
 }
-
-/** A chunk of the batch body, already serialized: the event's JSON is embedded, not re-encoded. */
-type Chunk = string;
 
 /** Stores each job's events in the client's database through the HTTP DB API (docs/db-api.md). */
 export class HttpDbApiPersistence implements PersistencePort {
@@ -36,7 +34,11 @@ export class HttpDbApiPersistence implements PersistencePort {
  * database sees them in order; the stream never waits for it.
  */
 class HttpJobRecorder implements JobRecorder {
-  #buffer: Chunk[] = [];
+  /** Batches waiting for the API, oldest first; the last one still takes chunks. */
+  #batches: ChunkBatch[] = [];
+  /** The last batch stopped taking chunks: it is being sent. */
+  #sealed = false;
+  #waiting = 0;
   #stored = 0;
   #dropped = 0;
   #status: 'running' | 'completed' | 'error' = 'running';
@@ -54,18 +56,26 @@ class HttpJobRecorder implements JobRecorder {
   ) {}
 
   backlog(): number {
-    return this.#buffer.length;
+    return this.#waiting;
   }
 
   record(event: JobEvent, json: string): void {
     if (event.type === 'completed') this.#status = 'completed';
     if (event.type === 'error') this.#status = 'error';
-    if (this.#buffer.length >= this.settings.bufferMax) {
+    if (this.#waiting >= this.settings.bufferMax) {
       this.#dropped++;
       return;
     }
-    this.#buffer.push(`{"seq":${event.seq},"type":"${event.type}","data":${json},"timestamp":"${event.timestamp}"}`);
-    if (this.#buffer.length >= this.settings.batchSize) this.#pump();
+    let batch = this.#batches.at(-1);
+    if (!batch || this.#sealed || batch.count >= this.settings.batchSize) {
+      batch = new ChunkBatch(this.jobId);
+      this.#batches.push(batch);
+      this.#sealed = false;
+    }
+    // The event's JSON is embedded as it is, not encoded again.
+    batch.add(`{"seq":${event.seq},"type":"${event.type}","data":${json},"timestamp":"${event.timestamp}"}`);
+    this.#waiting += 1;
+    if (batch.count >= this.settings.batchSize) this.#pump();
     else this.#timer ??= setTimeout(() => this.#pump(), this.settings.batchIntervalMs);
   }
 
@@ -73,14 +83,15 @@ class HttpJobRecorder implements JobRecorder {
     const giveUp = (): void => this.#giveUp.abort();
     signal.addEventListener('abort', giveUp, { once: true });
     try {
-      while ((this.#buffer.length > 0 || this.#pumping) && !signal.aborted) await this.#pump();
+      while ((this.#waiting > 0 || this.#pumping) && !signal.aborted) await this.#pump();
     } finally {
       signal.removeEventListener('abort', giveUp);
     }
     if (signal.aborted) {
       await this.#pumping;
-      this.#dropped += this.#buffer.length;
-      this.#buffer = [];
+      this.#dropped += this.#waiting;
+      this.#waiting = 0;
+      this.#batches = [];
       this.#giveUp = new AbortController();
     }
     return { stored: this.#stored, dropped: this.#dropped };
@@ -108,14 +119,15 @@ class HttpJobRecorder implements JobRecorder {
       this.#announced = true;
       await this.client.send('PATCH', '', { status: 'running', jobId: this.jobId }, signal);
     }
-    while (this.#buffer.length > 0 && !signal.aborted) {
-      const batch = this.#buffer.slice(0, this.settings.batchSize);
-      const body = `{"jobId":${JSON.stringify(this.jobId)},"chunks":[${batch.join(',')}]}`;
-      const taken = await this.client.sendJson('POST', '/chunks', body, signal);
+    while (this.#batches.length > 0 && !signal.aborted) {
+      const batch = this.#batches[0]!;
+      if (batch === this.#batches.at(-1)) this.#sealed = true;
+      const taken = await this.client.sendBytes('POST', '/chunks', batch.body(), signal);
       if (signal.aborted) return;
-      this.#buffer.splice(0, batch.length);
-      if (taken) this.#stored += batch.length;
-      else this.#dropped += batch.length;
+      this.#batches.shift();
+      this.#waiting -= batch.count;
+      if (taken) this.#stored += batch.count;
+      else this.#dropped += batch.count;
     }
   }
 }

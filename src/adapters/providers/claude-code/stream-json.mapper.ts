@@ -3,7 +3,7 @@ import { assertNever } from '../../../domain/assert-never.js';
 import { DomainError } from '../../../domain/errors.js';
 import type { MappedOutput, OutputMapper, RunVerdict } from '../mapped-output.js';
 import { modelApiFailure, sessionNotFound } from '../provider-failure.js';
-import { streamJsonLineSchema, type AssistantBlock, type ResultLine, type StreamJsonLine } from './stream-json.schema.js';
+import { schemaForLine, type AssistantBlock, type ResultLine, type StreamJsonLine } from './stream-json.schema.js';
 
 
 // API failures come as an assistant message from this pseudo-model, then as the result line.
@@ -25,8 +25,9 @@ export class StreamJsonMapper implements OutputMapper {
 
   /** Lines that are not stream-json the mapper knows (stream_event, control_response ...) map to nothing. */
   map(raw: unknown): MappedOutput[] {
-    const parsed = v.safeParse(streamJsonLineSchema, raw);
-    if (!parsed.success) return [];
+    const schema = schemaForLine(raw);
+    const parsed = schema && v.safeParse(schema, raw);
+    if (!parsed?.success) return [];
     const line = parsed.output;
     if (line.session_id && !this.#sessionId && line.type !== 'system') this.#sessionId = line.session_id;
     return this.#mapLine(line);
