@@ -33,6 +33,13 @@ describe('CliProcess', () => {
     expect(cli.stderrTail()).toBe('oops');
   });
 
+  it('joins lines split across reads, a character split between its bytes included, and drops CRLF carriage returns', async () => {
+    // é is C3 A9: the pause puts its two bytes in separate reads of the pipe.
+    const script = String.raw`printf '{"a":"\303'; sleep 0.1; printf '\251"}\r\nmid'; sleep 0.1; printf 'dle\n\nlast'`;
+    const cli = CliProcess.start(sh(script), new AbortController().signal);
+    expect(await lines(cli)).toEqual(['{"a":"é"}', 'middle', '', 'last']);
+  });
+
   it('gives the child only the environment it is handed', async () => {
     const cli = CliProcess.start(sh('env'), new AbortController().signal);
     const env = await lines(cli);

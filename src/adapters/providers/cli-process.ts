@@ -106,26 +106,36 @@ export class CliProcess {
   /**
    * Stdout, one line at a time. The stream is read chunk by chunk only as the consumer pulls,
    * so a consumer that stops pulling stops the reads, the pipe fills and the child blocks on
-   * its writes: backpressure instead of memory. (readline costs several times more a line.)
+   * its writes: backpressure instead of memory. Lines are found in the bytes and each is
+   * decoded once (a newline byte is never part of a multi-byte character); decoding whole
+   * chunks and splitting the text costs a copy of every chunk more. (readline costs several
+   * times more a line.)
    */
   async *lines(): AsyncGenerator<string> {
-    const stdout = this.#child.stdout!;
-    stdout.setEncoding('utf8');
-    let rest = '';
-    const chunks = (stdout as AsyncIterable<string>)[Symbol.asyncIterator]();
+    const chunks = (this.#child.stdout! as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    // The start of a line whose end has not arrived yet, in pieces: joined once, when it does.
+    let pieces: Buffer[] = [];
     // Silence counts only while this reader waits: a reader held back by a slow client is not a stalled CLI.
     for (let next = await this.#watch(chunks.next()); !next.done; next = await this.#watch(chunks.next())) {
       const chunk = next.value;
-      const text = rest + chunk;
       let start = 0;
-      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
-        const line = text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
+      for (let end = chunk.indexOf(10); end >= 0; end = chunk.indexOf(10, start)) {
+        if (pieces.length > 0) {
+          pieces.push(chunk.subarray(0, end));
+          const joined = Buffer.concat(pieces);
+          pieces = [];
+          yield lineOf(joined, 0, joined.length);
+        } else {
+          yield lineOf(chunk, start, end);
+        }
         start = end + 1;
-        yield line;
       }
-      rest = text.slice(start);
+      if (start < chunk.length) pieces.push(start === 0 ? chunk : chunk.subarray(start));
     }
-    if (rest) yield rest;
+    if (pieces.length > 0) {
+      const joined = Buffer.concat(pieces);
+      yield lineOf(joined, 0, joined.length);
+    }
   }
 
   #watch<T>(pending: Promise<T>): Promise<T> {
@@ -178,4 +188,9 @@ export class CliProcess {
     await this.exit;
     this.#sweep();
   }
+}
+
+/** The text of bytes start..end, without the carriage return of a CRLF line end. */
+function lineOf(bytes: Buffer, start: number, end: number): string {
+  return bytes.toString('utf8', start, end > start && bytes[end - 1] === 13 ? end - 1 : end);
 }
