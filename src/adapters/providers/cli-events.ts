@@ -20,11 +20,13 @@ export interface CliEventsInput {
  * error that explains the end (the abort reason, a stall, a crash, the provider's own error).
  */
 export async function* cliEvents({ cli, mapper, signal, name, install, silenceMs }: CliEventsInput): AsyncGenerator<ProviderEvent> {
-  for await (const line of cli.lines()) {
-    const parsed = parseJsonLine(line);
-    if (parsed === undefined) continue;
-    for (const output of mapper.map(parsed)) {
-      yield output.type === 'item' ? { type: 'item', item: output.item, raw: parsed } : output;
+  for await (const batch of cli.lineBatches()) {
+    for (const line of batch) {
+      const parsed = parseJsonLine(line);
+      if (parsed === undefined) continue;
+      for (const output of mapper.map(parsed)) {
+        yield output.type === 'item' ? { type: 'item', item: output.item, raw: parsed } : output;
+      }
     }
   }
   const exit = await cli.exit;

@@ -103,38 +103,44 @@ export class CliProcess {
     return this.#stalled;
   }
 
-  /**
-   * Stdout, one line at a time. The stream is read chunk by chunk only as the consumer pulls,
-   * so a consumer that stops pulling stops the reads, the pipe fills and the child blocks on
-   * its writes: backpressure instead of memory. Lines are found in the bytes and each is
-   * decoded once (a newline byte is never part of a multi-byte character); decoding whole
-   * chunks and splitting the text costs a copy of every chunk more. (readline costs several
-   * times more a line.)
-   */
+  /** Stdout, one line at a time; see lineBatches(). */
   async *lines(): AsyncGenerator<string> {
+    for await (const batch of this.lineBatches()) yield* batch;
+  }
+
+  /**
+   * Stdout as the complete lines of each read: a busy CLI's read holds dozens, handled without
+   * an await for each. The stream is read only as the consumer pulls, so a consumer that stops
+   * pulling stops the reads, the pipe fills and the child blocks on its writes: backpressure
+   * instead of memory. Lines are found in the bytes and each is decoded once (a newline byte is
+   * never part of a multi-byte character). (readline costs several times more a line.)
+   */
+  async *lineBatches(): AsyncGenerator<string[]> {
     const chunks = (this.#child.stdout! as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     // The start of a line whose end has not arrived yet, in pieces: joined once, when it does.
     let pieces: Buffer[] = [];
     // Silence counts only while this reader waits: a reader held back by a slow client is not a stalled CLI.
     for (let next = await this.#watch(chunks.next()); !next.done; next = await this.#watch(chunks.next())) {
       const chunk = next.value;
+      const batch: string[] = [];
       let start = 0;
       for (let end = chunk.indexOf(10); end >= 0; end = chunk.indexOf(10, start)) {
         if (pieces.length > 0) {
           pieces.push(chunk.subarray(0, end));
           const joined = Buffer.concat(pieces);
           pieces = [];
-          yield lineOf(joined, 0, joined.length);
+          batch.push(lineOf(joined, 0, joined.length));
         } else {
-          yield lineOf(chunk, start, end);
+          batch.push(lineOf(chunk, start, end));
         }
         start = end + 1;
       }
       if (start < chunk.length) pieces.push(start === 0 ? chunk : chunk.subarray(start));
+      if (batch.length > 0) yield batch;
     }
     if (pieces.length > 0) {
       const joined = Buffer.concat(pieces);
-      yield lineOf(joined, 0, joined.length);
+      yield [lineOf(joined, 0, joined.length)];
     }
   }
 
