@@ -14,6 +14,8 @@ export const heartbeatMs = 15_000;
  */
 export class SseEventSink implements EventSinkPort {
   #timer: NodeJS.Timeout | undefined;
+  /** When the stream last wrote; the heartbeat timer checks it instead of being re-armed by every event. */
+  #lastWrite = Date.now();
   #pending = '';
   /** True from a write until the end of its tick: later frames wait to leave together. */
   #batching = false;
@@ -40,7 +42,6 @@ export class SseEventSink implements EventSinkPort {
 
   async send(event: JobEvent, json: string): Promise<void> {
     if (this.#closed) return;
-    this.#arm();
     this.#write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${json}\n\n`);
     if (this.res.writableNeedDrain) await this.#drained();
   }
@@ -57,6 +58,7 @@ export class SseEventSink implements EventSinkPort {
   }
 
   #write(frame: string): void {
+    this.#lastWrite = Date.now();
     if (this.#batching) {
       this.#pending += frame;
       return;
@@ -90,14 +92,17 @@ export class SseEventSink implements EventSinkPort {
     });
   }
 
-  #arm(): void {
+  /** Sends a comment line once the stream has been quiet for the interval. */
+  #arm(delay = this.interval): void {
     clearTimeout(this.#timer);
     if (this.#closed) return;
     this.#timer = setTimeout(() => {
       if (this.#closed) return;
+      const quiet = Date.now() - this.#lastWrite;
+      if (quiet < this.interval) return this.#arm(this.interval - quiet);
       this.#write(': keep-alive\n\n');
       this.#arm();
-    }, this.interval);
+    }, delay);
     this.#timer.unref();
   }
 }
