@@ -40,6 +40,23 @@ describe('CliProcess', () => {
     expect(await lines(cli)).toEqual(['{"a":"é"}', 'middle', '', 'last']);
   });
 
+  it('passes over a line longer than maxLineBytes, across reads or within one, and keeps the lines around it', async () => {
+    const long = (bytes: number) => `head -c ${bytes} /dev/zero | tr '\\0' x`;
+    const script = `echo before; ${long(3000)}; sleep 0.05; ${long(3000)}; echo; echo middle; ${long(1500)}; echo; echo after`;
+    const cli = CliProcess.start({ ...sh(script), maxLineBytes: 1000 }, new AbortController().signal);
+    expect(await lines(cli)).toEqual(['before', 'middle', 'after']);
+    expect(cli.droppedLines).toBe(2);
+  });
+
+  it('keeps a bounded stderr tail, even of one endless line', async () => {
+    const cli = CliProcess.start(sh(`head -c 1000000 /dev/zero | tr '\\0' y >&2; echo >&2; echo last words >&2`), new AbortController().signal);
+    await lines(cli);
+    await cli.exit;
+    const tail = cli.stderrTail().split('\n');
+    expect(tail.at(-1)).toBe('last words');
+    expect(cli.stderrTail().length).toBeLessThanOrEqual(8192);
+  });
+
   it('gives the child only the environment it is handed', async () => {
     const cli = CliProcess.start(sh('env'), new AbortController().signal);
     const env = await lines(cli);

@@ -22,6 +22,10 @@ export interface CliEventsInput {
 export async function* cliEvents({ cli, mapper, signal, name, install, silenceMs }: CliEventsInput): AsyncGenerator<ProviderEvent> {
   for await (const batch of cli.lineBatches()) {
     for (const line of batch) {
+      if (line === null) {
+        yield { type: 'notice', text: `${name} printed a line longer than the worker reads; it was passed over` };
+        continue;
+      }
       const parsed = parseJsonLine(line);
       if (parsed === undefined) continue;
       for (const output of mapper.map(parsed)) {

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { descendantsOf, isAlive, signal } from '../shared/process-tree.js';
 import { handOver, sweep, type AgentUser } from './agent-user.js';
 
@@ -20,6 +19,8 @@ export interface CliSpec {
   user?: AgentUser;
   /** Directories the user must own to work (its workspace, its HOME); the worker, root, still reads them. */
   owns?: string[];
+  /** Stdout lines longer than this are dropped (and counted) instead of held whole. */
+  maxLineBytes?: number;
 }
 
 export interface CliExit {
@@ -28,6 +29,11 @@ export interface CliExit {
 }
 
 const stderrTailLines = 20;
+// What is kept of stderr to find that tail in: a CLI printing one endless line costs no more.
+const stderrTailChars = 8192;
+// Far beyond any real line (Claude Code parks tool outputs over ~30 KB in files), far below
+// what would take the worker down.
+const defaultMaxLineBytes = 64 * 1024 * 1024;
 // Claude Code and the others exit within ~150 ms of SIGTERM; past this they get SIGKILL.
 const killGraceMs = 400;
 
@@ -38,24 +44,26 @@ const killGraceMs = 400;
 export class CliProcess {
   readonly exit: Promise<CliExit>;
   readonly #child: ChildProcess;
-  readonly #stderr: string[] = [];
+  #stderr = '';
   readonly #silenceMs: number;
+  readonly #maxLineBytes: number;
+  #droppedLines = 0;
   #killing: Promise<void> | undefined;
   readonly #user: AgentUser | undefined;
   #stalled = false;
   #notStarted = false;
   #leftovers = 0;
 
-  private constructor(child: ChildProcess, silenceMs = 0, user?: AgentUser) {
+  private constructor(child: ChildProcess, silenceMs = 0, user?: AgentUser, maxLineBytes = defaultMaxLineBytes) {
     this.#child = child;
     this.#silenceMs = silenceMs;
     this.#user = user;
+    this.#maxLineBytes = maxLineBytes;
     // Not events.once: it rejects on 'error', and a spawn that fails emits 'error' before 'close'.
     this.exit = new Promise((resolve) => child.once('close', (code, sig) => resolve({ code, signal: sig })));
     child.stderr?.setEncoding('utf8');
-    createInterface({ input: child.stderr!, crlfDelay: Infinity }).on('line', (line) => {
-      this.#stderr.push(line);
-      if (this.#stderr.length > stderrTailLines) this.#stderr.shift();
+    child.stderr?.on('data', (text: string) => {
+      this.#stderr = (this.#stderr + text).slice(-stderrTailChars);
     });
   }
 
@@ -73,7 +81,7 @@ export class CliProcess {
       stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       ...(spec.user && { uid: spec.user.uid, gid: spec.user.gid }),
     });
-    const cli = new CliProcess(child, spec.silenceMs, spec.user);
+    const cli = new CliProcess(child, spec.silenceMs, spec.user, spec.maxLineBytes);
     child.on('error', () => {
       // Its message names host paths (and a NUL-bearing argument would be echoed): only the fact is kept.
       cli.#notStarted = child.pid === undefined;
@@ -103,9 +111,9 @@ export class CliProcess {
     return this.#stalled;
   }
 
-  /** Stdout, one line at a time; see lineBatches(). */
+  /** Stdout, one line at a time, lines over maxLineBytes left out; see lineBatches(). */
   async *lines(): AsyncGenerator<string> {
-    for await (const batch of this.lineBatches()) yield* batch;
+    for await (const batch of this.lineBatches()) for (const line of batch) if (line !== null) yield line;
   }
 
   /**
@@ -115,33 +123,56 @@ export class CliProcess {
    * instead of memory. Lines are found in the bytes and each is decoded once (a newline byte is
    * never part of a multi-byte character). (readline costs several times more a line.)
    */
-  async *lineBatches(): AsyncGenerator<string[]> {
+  async *lineBatches(): AsyncGenerator<Array<string | null>> {
     const chunks = (this.#child.stdout! as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     // The start of a line whose end has not arrived yet, in pieces: joined once, when it does.
     let pieces: Buffer[] = [];
+    let held = 0;
+    // Inside a line over maxLineBytes: everything up to its newline is passed over.
+    let skipping = false;
     // Silence counts only while this reader waits: a reader held back by a slow client is not a stalled CLI.
     for (let next = await this.#watch(chunks.next()); !next.done; next = await this.#watch(chunks.next())) {
       const chunk = next.value;
-      const batch: string[] = [];
+      // null where a line over maxLineBytes was passed over, so that the reader can say so.
+      const batch: Array<string | null> = [];
       let start = 0;
       for (let end = chunk.indexOf(10); end >= 0; end = chunk.indexOf(10, start)) {
-        if (pieces.length > 0) {
+        if (skipping) {
+          skipping = false;
+        } else if (pieces.length > 0) {
           pieces.push(chunk.subarray(0, end));
-          const joined = Buffer.concat(pieces);
+          const joined = Buffer.concat(pieces, held + end);
           pieces = [];
-          batch.push(lineOf(joined, 0, joined.length));
+          held = 0;
+          batch.push(joined.length > this.#maxLineBytes ? this.#drop() : lineOf(joined, 0, joined.length));
+        } else if (end - start > this.#maxLineBytes) {
+          batch.push(this.#drop());
         } else {
           batch.push(lineOf(chunk, start, end));
         }
         start = end + 1;
       }
-      if (start < chunk.length) pieces.push(start === 0 ? chunk : chunk.subarray(start));
+      if (start < chunk.length && !skipping) {
+        held += chunk.length - start;
+        pieces.push(start === 0 ? chunk : chunk.subarray(start));
+        if (held > this.#maxLineBytes) {
+          pieces = [];
+          held = 0;
+          skipping = true;
+          batch.push(this.#drop());
+        }
+      }
       if (batch.length > 0) yield batch;
     }
     if (pieces.length > 0) {
-      const joined = Buffer.concat(pieces);
+      const joined = Buffer.concat(pieces, held);
       yield [lineOf(joined, 0, joined.length)];
     }
+  }
+
+  #drop(): null {
+    this.#droppedLines += 1;
+    return null;
   }
 
   #watch<T>(pending: Promise<T>): Promise<T> {
@@ -153,8 +184,13 @@ export class CliProcess {
     return pending.finally(() => clearTimeout(timer));
   }
 
+  /** Stdout lines dropped for being longer than maxLineBytes. */
+  get droppedLines(): number {
+    return this.#droppedLines;
+  }
+
   stderrTail(): string {
-    return this.#stderr.join('\n');
+    return this.#stderr.split(/\r?\n/).filter(Boolean).slice(-stderrTailLines).join('\n');
   }
 
   /** Ends the CLI and everything it started: SIGTERM, then SIGKILL to what is left. */
