@@ -34,6 +34,8 @@ export class EventPacer {
   #held: JobEventBody[] = [];
   #waiting: Waiting[] = [];
   #draining: Promise<void> | undefined;
+  /** Why a held event could not be sent: the next push answers with it, not a lost rejection. */
+  #failure: { error: unknown } | undefined;
   #merged = 0;
 
   constructor(settings: PacerSettings, send: (body: JobEventBody, at: number) => Promise<void>, now: () => number) {
@@ -52,6 +54,7 @@ export class EventPacer {
 
   /** Resolves once the event is sent or held; waits while the queue is full. */
   push(body: JobEventBody): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure.error);
     if (this.#settings.perSecond === 0) return this.#send(body, this.#now());
     if (!this.#draining && this.#held.length === 0 && this.#delay() === 0) {
       return this.#send(body, this.#stamp());
@@ -63,9 +66,10 @@ export class EventPacer {
     return new Promise((admitted) => this.#waiting.push({ body, admitted }));
   }
 
-  /** Resolves when every held event has gone out, at the pace of the limit. */
+  /** Resolves when every held event has gone out, at the pace of the limit; rejects when one could not. */
   async flush(): Promise<void> {
     while (this.#draining) await this.#draining;
+    if (this.#failure) throw this.#failure.error;
   }
 
   /** Merges into the last held event, or takes a place in the queue; false when it is full. */
@@ -92,6 +96,10 @@ export class EventPacer {
         this.#admit();
         await this.#send(body, this.#stamp());
       }
+    } catch (error) {
+      this.#failure = { error };
+      this.#held = [];
+      for (const waiting of this.#waiting.splice(0)) waiting.admitted();
     } finally {
       this.#draining = undefined;
     }

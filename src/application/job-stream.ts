@@ -52,7 +52,8 @@ export class JobStream {
     if (this.#ended) return;
     if (!isTerminal(body)) return this.#pacer.push(body);
     this.#ended = true;
-    await this.#pacer.flush();
+    // An event that could not be sent must not keep the terminal one from being tried.
+    await this.#pacer.flush().catch(() => undefined);
     return this.#send(body, this.clock.now());
   }
 

@@ -127,4 +127,22 @@ describe('EventPacer', () => {
     expect(sent.map(({ body }) => (body as { text: string }).text)).toEqual(['a', 'b', 'c', 'd']);
     expect(busiestSecond(sent)).toBeLessThanOrEqual(2);
   });
+
+  it('answers the next push with the failure of a held event, instead of losing it', async () => {
+    let sent = 0;
+    const events = new EventPacer(
+      { perSecond: 1, maxItemChars: 100 },
+      async () => {
+        if (++sent === 2) throw new Error('socket gone');
+      },
+      () => Date.now(),
+    );
+    await events.push(call('a'));
+    await events.push(call('b'));
+    const waiting = events.push(call('c'));
+    await vi.runAllTimersAsync();
+    await waiting;
+    await expect(events.push(call('d'))).rejects.toThrow('socket gone');
+    await expect(events.flush()).rejects.toThrow('socket gone');
+  });
 });
