@@ -185,7 +185,8 @@ export class ExecutionUseCase {
       },
       signal,
     );
-    for await (const event of run) {
+    // A batch is what one read of the assistant's output held; its events go out one by one.
+    for await (const batch of run) for (const event of batch) {
       switch (event.type) {
         case 'item': {
           if (event.item.kind === 'session') sessionId = event.item.sessionId;

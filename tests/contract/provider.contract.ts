@@ -58,7 +58,7 @@ async function runOnce(
     ...overrides,
   };
   try {
-    for await (const event of fixture.provider.run(run, signal)) result.events.push(event);
+    for await (const batch of fixture.provider.run(run, signal)) result.events.push(...batch);
   } catch (error) {
     result.error = DomainError.from(error);
   }

@@ -28,10 +28,10 @@ export class ScriptedProvider implements ProviderPort {
     return { available: true, version: '0.0.0' };
   }
 
-  async *run(run: ProviderRun, signal: AbortSignal): AsyncGenerator<ProviderEvent> {
+  async *run(run: ProviderRun, signal: AbortSignal): AsyncGenerator<ProviderEvent[]> {
     this.runs.push(run);
     try {
-      yield* this.script(run, signal);
+      for await (const event of this.script(run, signal)) yield [event];
     } finally {
       await run.saveSession(`session-of-${run.jobId}`, [{ name: 'transcript', content: run.prompt }]);
     }

@@ -16,7 +16,7 @@ describe('cliEvents', () => {
     const script = `echo '{"text":"one"}'; head -c 5000 /dev/zero | tr '\\\\0' x; echo; echo '{"text":"two"}'`;
     const cli = CliProcess.start({ command: '/bin/sh', args: ['-c', script], cwd: '/', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, maxLineBytes: 1000 }, signal);
     const events: ProviderEvent[] = [];
-    for await (const event of cliEvents({ cli, mapper: textMapper, signal, name: 'sh', install: 'sh', silenceMs: 0 })) events.push(event);
+    for await (const batch of cliEvents({ cli, mapper: textMapper, signal, name: 'sh', install: 'sh', silenceMs: 0 })) events.push(...batch);
     const said = events.map((event) => (event.type === 'item' && event.item.kind === 'text' ? event.item.text : event.type === 'notice' ? 'notice' : event.type));
     expect(said).toEqual(['one', 'notice', 'two', 'exit', 'finished']);
     expect(events.find((event) => event.type === 'notice')).toMatchObject({ text: 'sh printed a line longer than the worker reads; it was passed over' });

@@ -16,26 +16,29 @@ export interface CliEventsInput {
 }
 
 /**
- * The events of one CLI run: every mapped line as it is printed, then `finished`, or the
- * error that explains the end (the abort reason, a stall, a crash, the provider's own error).
+ * The events of one CLI run, a batch for each read of its output: every mapped line as it is
+ * printed, then `finished`, or the error that explains the end (the abort reason, a stall, a
+ * crash, the provider's own error).
  */
-export async function* cliEvents({ cli, mapper, signal, name, install, silenceMs }: CliEventsInput): AsyncGenerator<ProviderEvent> {
-  for await (const batch of cli.lineBatches()) {
-    for (const line of batch) {
+export async function* cliEvents({ cli, mapper, signal, name, install, silenceMs }: CliEventsInput): AsyncGenerator<ProviderEvent[]> {
+  for await (const lines of cli.lineBatches()) {
+    const events: ProviderEvent[] = [];
+    for (const line of lines) {
       if (line === null) {
-        yield { type: 'notice', text: `${name} printed a line longer than the worker reads; it was passed over` };
+        events.push({ type: 'notice', text: `${name} printed a line longer than the worker reads; it was passed over` });
         continue;
       }
       const parsed = parseJsonLine(line);
       if (parsed === undefined) continue;
       for (const output of mapper.map(parsed)) {
-        yield output.type === 'item' ? { type: 'item', item: output.item, raw: parsed } : output;
+        events.push(output.type === 'item' ? { type: 'item', item: output.item, raw: parsed } : output);
       }
     }
+    if (events.length > 0) yield events;
   }
   const exit = await cli.exit;
   cli.reapGroup();
-  if (!cli.notStarted) yield { type: 'exit', code: exit.code, signal: exit.signal, leftovers: cli.leftovers };
+  if (!cli.notStarted) yield [{ type: 'exit', code: exit.code, signal: exit.signal, leftovers: cli.leftovers }];
   if (signal.aborted) throw signal.reason;
   if (cli.notStarted) {
     throw new DomainError('PROVIDER_UNAVAILABLE', `the ${name} CLI could not be started: install it with ${install}`, { retryable: false });
@@ -44,7 +47,7 @@ export async function* cliEvents({ cli, mapper, signal, name, install, silenceMs
   const stderr = cli.stderrTail();
   const verdict = mapper.verdict(exit, stderr);
   if (verdict?.ok) {
-    yield { type: 'finished', outcome: verdict.outcome };
+    yield [{ type: 'finished', outcome: verdict.outcome }];
     return;
   }
   if (verdict) throw verdict.error;

@@ -58,9 +58,11 @@ export interface ProviderPort {
   /** Whether the worker holds credentials for this provider, so a request may omit one. */
   hasOwnCredentials(): boolean;
   /**
-   * Yields the assistant's items as they happen and ends with `finished`; throws DomainError
-   * (PROVIDER_FAILED, PROVIDER_ERROR, SESSION_NOT_FOUND, or the signal's reason) otherwise.
-   * Stops reading the assistant's output while the consumer is not pulling.
+   * Yields the assistant's items as they happen, in batches (what one read of its output
+   * held: a busy CLI prints dozens of lines at a time, and one step each would cost more than
+   * the events), and ends with `finished`; throws DomainError (PROVIDER_FAILED,
+   * PROVIDER_ERROR, SESSION_NOT_FOUND, or the signal's reason) otherwise. Stops reading the
+   * assistant's output while the consumer is not pulling.
    */
-  run(run: ProviderRun, signal: AbortSignal): AsyncIterable<ProviderEvent>;
+  run(run: ProviderRun, signal: AbortSignal): AsyncIterable<ProviderEvent[]>;
 }

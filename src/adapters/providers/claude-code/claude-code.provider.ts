@@ -56,7 +56,7 @@ export class ClaudeCodeProvider implements ProviderPort {
     return this.config.credentialsJson !== undefined;
   }
 
-  async *run(run: ProviderRun, signal: AbortSignal): AsyncGenerator<ProviderEvent> {
+  async *run(run: ProviderRun, signal: AbortSignal): AsyncGenerator<ProviderEvent[]> {
     const home = await ClaudeHome.create(
       this.config.homesDir,
       run.jobId,

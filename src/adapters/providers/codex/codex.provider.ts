@@ -52,7 +52,7 @@ export class CodexProvider implements ProviderPort {
     return this.config.authJson !== undefined;
   }
 
-  async *run(run: ProviderRun, signal: AbortSignal): AsyncGenerator<ProviderEvent> {
+  async *run(run: ProviderRun, signal: AbortSignal): AsyncGenerator<ProviderEvent[]> {
     if (!run.accessToken && !this.config.authJson) {
       throw new DomainError('MISSING_CREDENTIALS', 'codex has no credentials: send codingAssistantAccessToken');
     }

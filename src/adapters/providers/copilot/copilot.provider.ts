@@ -41,7 +41,7 @@ export class CopilotProvider implements ProviderPort {
     return false;
   }
 
-  async *run(run: ProviderRun, signal: AbortSignal): AsyncGenerator<ProviderEvent> {
+  async *run(run: ProviderRun, signal: AbortSignal): AsyncGenerator<ProviderEvent[]> {
     if (!run.accessToken) throw new DomainError('MISSING_CREDENTIALS', 'copilot has no credentials: send codingAssistantAccessToken');
     const cwd = await realpath(run.workdir);
     const home = await CopilotHome.create(this.config.homesDir, run.jobId, this.config.cacheDir);

@@ -39,7 +39,7 @@ export class CursorProvider implements ProviderPort {
     return false;
   }
 
-  async *run(run: ProviderRun, signal: AbortSignal): AsyncGenerator<ProviderEvent> {
+  async *run(run: ProviderRun, signal: AbortSignal): AsyncGenerator<ProviderEvent[]> {
     if (!run.accessToken) throw new DomainError('MISSING_CREDENTIALS', 'cursor has no credentials: send codingAssistantAccessToken');
     const cwd = await realpath(run.workdir);
     const home = join(this.config.homesDir, run.jobId);

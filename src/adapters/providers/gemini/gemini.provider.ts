@@ -48,7 +48,7 @@ export class GeminiProvider implements ProviderPort {
     return false;
   }
 
-  async *run(run: ProviderRun, signal: AbortSignal): AsyncGenerator<ProviderEvent> {
+  async *run(run: ProviderRun, signal: AbortSignal): AsyncGenerator<ProviderEvent[]> {
     if (!run.accessToken) throw new DomainError('MISSING_CREDENTIALS', 'gemini has no credentials: send codingAssistantAccessToken');
     const cwd = await realpath(run.workdir);
     const home = await GeminiHome.create(this.config.homesDir, run.jobId, cwd, { maxAttempts: this.config.maxAttempts });

@@ -39,7 +39,7 @@ export class OpencodeProvider implements ProviderPort {
     return false;
   }
 
-  async *run(run: ProviderRun, signal: AbortSignal): AsyncGenerator<ProviderEvent> {
+  async *run(run: ProviderRun, signal: AbortSignal): AsyncGenerator<ProviderEvent[]> {
     if (!run.accessToken) throw new DomainError('MISSING_CREDENTIALS', 'opencode has no credentials: send codingAssistantAccessToken');
     const target = opencodeTarget(run.options.model ?? this.config.defaultModel, this.config.baseUrl);
     const cwd = await realpath(run.workdir);
