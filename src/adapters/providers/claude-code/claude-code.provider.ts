@@ -8,7 +8,6 @@ import type {
   ProviderRun,
 } from '../../../application/ports/provider.port.js';
 import type { Secret } from '../../../domain/secret.js';
-import type { AgentUser } from '../agent-user.js';
 import { cliAvailability } from '../cli-availability.js';
 import { CliProcess } from '../cli-process.js';
 import { cliEvents } from '../cli-events.js';
@@ -16,25 +15,15 @@ import { claudeArgs, claudePermissionModes } from './claude-code.args.js';
 import { claudeEnv } from './claude-code.env.js';
 import { ClaudeHome } from './claude-code.home.js';
 import { StreamJsonMapper } from './stream-json.mapper.js';
+import type { CliProviderConfig } from '../cli-provider-config.js';
 
-export interface ClaudeCodeConfig {
-  executable: string;
-  /** The installed CLI's version, when known. */
-  version?: string;
-  /** Where per-job HOMEs are made. */
-  homesDir: string;
+export interface ClaudeCodeConfig extends CliProviderConfig {
   baseUrl?: string;
   /** The worker's own login (~/.claude/.credentials.json), used when a request brings no token. */
   credentialsJson?: Secret;
   maxRetries: number;
-  /** A CLI silent this long is stopped with PROVIDER_STALLED; 0 never. */
-  silenceMs: number;
   defaultPermissionMode: string;
   sandbox: boolean;
-  path: string;
-  lang: string;
-  /** Run the CLI as this user, apart from the worker's. */
-  agentUser?: AgentUser;
 }
 
 /** Runs the Claude Code CLI headless (`-p --output-format stream-json`). */

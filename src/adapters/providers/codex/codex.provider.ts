@@ -3,18 +3,14 @@ import type { ProviderAvailability, ProviderCapabilities, ProviderEvent, Provide
 import { DomainError } from '../../../domain/errors.js';
 import type { Secret } from '../../../domain/secret.js';
 import { cliEvents } from '../cli-events.js';
-import type { AgentUser } from '../agent-user.js';
 import { cliAvailability } from '../cli-availability.js';
 import { CliProcess } from '../cli-process.js';
 import { CodexJsonMapper } from './codex-json.mapper.js';
 import { codexEnv, codexKeyVariable } from './codex.env.js';
 import { CodexHome } from './codex.home.js';
+import type { CliProviderConfig } from '../cli-provider-config.js';
 
-export interface CodexConfig {
-  executable: string;
-  /** The installed CLI's version, when known. */
-  version?: string;
-  homesDir: string;
+export interface CodexConfig extends CliProviderConfig {
   /** An OpenAI-compatible Responses API base URL (with /v1); unset means api.openai.com. */
   baseUrl?: string;
   /** The worker's own login (~/.codex/auth.json), used when a request brings no key. */
@@ -22,13 +18,8 @@ export interface CodexConfig {
   /** The model when a request names none; unset leaves Codex's own default. */
   defaultModel?: string;
   maxRetries: number;
-  silenceMs: number;
   /** The sandbox when a request names none: read-only, workspace-write or danger-full-access. */
   defaultSandbox: string;
-  path: string;
-  lang: string;
-  /** Run the CLI as this user, apart from the worker's. */
-  agentUser?: AgentUser;
 }
 
 export const codexSandboxModes = ['read-only', 'workspace-write', 'danger-full-access'] as const;

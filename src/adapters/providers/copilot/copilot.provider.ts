@@ -3,27 +3,18 @@ import { realpath } from 'node:fs/promises';
 import type { ProviderAvailability, ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
 import { DomainError } from '../../../domain/errors.js';
 import { cliEvents } from '../cli-events.js';
-import type { AgentUser } from '../agent-user.js';
 import { cliAvailability } from '../cli-availability.js';
 import { CliProcess } from '../cli-process.js';
 import { CopilotJsonMapper } from './copilot-json.mapper.js';
 import { CopilotHome } from './copilot.home.js';
+import type { CliProviderConfig } from '../cli-provider-config.js';
 
-export interface CopilotConfig {
-  executable: string;
-  /** The installed CLI's version, when known. */
-  version?: string;
-  homesDir: string;
+export interface CopilotConfig extends CliProviderConfig {
   /** Where the CLI unpacks itself on first run; shared by every job of the worker. */
   cacheDir: string;
   /** An OpenAI-compatible endpoint of the operator's (bring your own key); unset means GitHub Copilot itself. */
   baseUrl?: string;
   defaultModel?: string;
-  silenceMs: number;
-  path: string;
-  lang: string;
-  /** Run the CLI as this user, apart from the worker's. */
-  agentUser?: AgentUser;
 }
 
 /** Runs GitHub's Copilot CLI headless (`--output-format json`), the prompt on stdin. */

@@ -2,22 +2,15 @@ import { chmod, mkdir, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProviderAvailability, ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
 import { DomainError } from '../../../domain/errors.js';
-import type { AgentUser } from '../agent-user.js';
 import { cliAvailability } from '../cli-availability.js';
 import { cliEvents } from '../cli-events.js';
 import { CliProcess } from '../cli-process.js';
 import { CursorJsonMapper } from './cursor-json.mapper.js';
+import type { CliProviderConfig } from '../cli-provider-config.js';
 
-export interface CursorConfig {
-  /** cursor-agent is not on the npm registry: a command on PATH, or CURSOR_PATH. */
-  executable: string;
-  version?: string;
-  homesDir: string;
+/** cursor-agent is not on the npm registry: `executable` is a command on PATH, or CURSOR_PATH. */
+export interface CursorConfig extends CliProviderConfig {
   defaultModel?: string;
-  silenceMs: number;
-  path: string;
-  lang: string;
-  agentUser?: AgentUser;
 }
 
 /**

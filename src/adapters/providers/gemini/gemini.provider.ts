@@ -2,29 +2,20 @@ import { realpath } from 'node:fs/promises';
 import type { ProviderAvailability, ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
 import { DomainError } from '../../../domain/errors.js';
 import { cliEvents } from '../cli-events.js';
-import type { AgentUser } from '../agent-user.js';
 import { cliAvailability } from '../cli-availability.js';
 import { CliProcess } from '../cli-process.js';
 import { GeminiJsonMapper } from './gemini-json.mapper.js';
 import { geminiEnv } from './gemini.env.js';
 import { GeminiHome } from './gemini.home.js';
+import type { CliProviderConfig } from '../cli-provider-config.js';
 
-export interface GeminiConfig {
-  executable: string;
-  /** The installed CLI's version, when known. */
-  version?: string;
-  homesDir: string;
+export interface GeminiConfig extends CliProviderConfig {
   /** A Gemini API base URL; unset means Google's. */
   baseUrl?: string;
   defaultModel?: string;
   /** Attempts per model call, retries included (the CLI's default of 10 takes minutes). */
   maxAttempts: number;
-  silenceMs: number;
   defaultApprovalMode: string;
-  path: string;
-  lang: string;
-  /** Run the CLI as this user, apart from the worker's. */
-  agentUser?: AgentUser;
 }
 
 export const geminiApprovalModes = ['default', 'auto_edit', 'yolo', 'plan'] as const;

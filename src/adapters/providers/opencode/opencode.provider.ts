@@ -2,26 +2,17 @@ import { realpath } from 'node:fs/promises';
 import type { ProviderAvailability, ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
 import { DomainError } from '../../../domain/errors.js';
 import { cliEvents } from '../cli-events.js';
-import type { AgentUser } from '../agent-user.js';
 import { cliAvailability } from '../cli-availability.js';
 import { CliProcess } from '../cli-process.js';
 import { OpencodeJsonMapper } from './opencode-json.mapper.js';
 import { OpencodeHome } from './opencode.home.js';
 import { opencodeTarget } from './opencode.setup.js';
+import type { CliProviderConfig } from '../cli-provider-config.js';
 
-export interface OpencodeConfig {
-  executable: string;
-  /** The installed CLI's version, when known. */
-  version?: string;
-  homesDir: string;
+export interface OpencodeConfig extends CliProviderConfig {
   /** An OpenAI-compatible Chat Completions base URL (with /v1); unset means opencode's built-in providers. */
   baseUrl?: string;
   defaultModel?: string;
-  silenceMs: number;
-  path: string;
-  lang: string;
-  /** Run the CLI as this user, apart from the worker's. */
-  agentUser?: AgentUser;
 }
 
 /** Runs opencode headless (`opencode run --format json`), the prompt on stdin. */
