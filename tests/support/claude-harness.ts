@@ -26,18 +26,15 @@ export function scriptedModelFor(server: ScriptedAnthropic): ScriptedModel {
 export const claudeHarness: ProviderHarness = {
   name: 'claude-code (real CLI, scripted Anthropic API)',
   async create(): Promise<ProviderFixture> {
-    const { workdir, otherWorkdir, homesDir, remove } = await providerDirs('claude');
+    const { workdir, otherWorkdir, cli, remove } = await providerDirs('claude');
     const server = await startScriptedAnthropic();
     const provider = new ClaudeCodeProvider({
+      ...cli,
       executable: claudeExecutable,
-      homesDir,
       baseUrl: server.url,
       maxRetries: 0,
-      silenceMs: 0,
       defaultPermissionMode: 'acceptEdits',
       sandbox: false,
-      path: process.env.PATH ?? '/usr/bin:/bin',
-      lang: 'C.UTF-8',
     });
     // Appending a script means later scripts queue behind earlier ones, as the contract expects.
     const model = scriptedModelFor(server);

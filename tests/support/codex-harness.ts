@@ -26,19 +26,16 @@ export function codexModelFor(server: ScriptedOpenAi): ScriptedModel {
 export const codexHarness: ProviderHarness = {
   name: 'codex (real CLI, scripted OpenAI Responses API)',
   async create(): Promise<ProviderFixture> {
-    const { workdir, otherWorkdir, homesDir, remove } = await providerDirs('codex');
+    const { workdir, otherWorkdir, cli, remove } = await providerDirs('codex');
     const server = await startScriptedOpenAi();
     const provider = new CodexProvider({
+      ...cli,
       executable: codexExecutable,
-      homesDir,
       baseUrl: server.url,
       // A model Codex has no metadata for gets the plain function tools the scripted server speaks.
       defaultModel: 'scripted-model',
       maxRetries: 0,
-      silenceMs: 0,
       defaultSandbox: 'workspace-write',
-      path: process.env.PATH ?? '/usr/bin:/bin',
-      lang: 'C.UTF-8',
     });
     return {
       provider,

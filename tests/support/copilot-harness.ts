@@ -36,17 +36,14 @@ export function copilotModelFor(server: ScriptedOpenAi): ScriptedModel {
 export const copilotHarness: ProviderHarness = {
   name: 'copilot (real CLI, scripted OpenAI Chat Completions API)',
   async create(): Promise<ProviderFixture> {
-    const { workdir, otherWorkdir, homesDir, remove } = await providerDirs('copilot');
+    const { workdir, otherWorkdir, cli, remove } = await providerDirs('copilot');
     const server = await startScriptedOpenAi();
     const provider = new CopilotProvider({
+      ...cli,
       executable: copilotExecutable,
-      homesDir,
       cacheDir: copilotCacheDir,
       baseUrl: server.url,
       defaultModel: 'scripted-model',
-      silenceMs: 0,
-      path: process.env.PATH ?? '/usr/bin:/bin',
-      lang: 'C.UTF-8',
     });
     return {
       provider,

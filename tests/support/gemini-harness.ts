@@ -32,19 +32,16 @@ export function geminiModelFor(server: ScriptedGemini): ScriptedModel {
 export const geminiHarness: ProviderHarness = {
   name: 'gemini (real CLI, scripted Gemini API)',
   async create(): Promise<ProviderFixture> {
-    const { workdir, otherWorkdir, homesDir, remove } = await providerDirs('gemini');
+    const { workdir, otherWorkdir, cli, remove } = await providerDirs('gemini');
     const server = await startScriptedGemini();
     const provider = new GeminiProvider({
+      ...cli,
       executable: geminiExecutable,
-      homesDir,
       baseUrl: server.url,
       // A fixed model skips the CLI's routing call.
       defaultModel: 'gemini-2.5-pro',
       maxAttempts: 1,
-      silenceMs: 0,
       defaultApprovalMode: 'auto_edit',
-      path: process.env.PATH ?? '/usr/bin:/bin',
-      lang: 'C.UTF-8',
     });
     return {
       provider,

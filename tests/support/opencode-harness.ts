@@ -32,16 +32,13 @@ export function opencodeModelFor(server: ScriptedOpenAi): ScriptedModel {
 export const opencodeHarness: ProviderHarness = {
   name: 'opencode (real CLI, scripted OpenAI Chat Completions API)',
   async create(): Promise<ProviderFixture> {
-    const { workdir, otherWorkdir, homesDir, remove } = await providerDirs('opencode');
+    const { workdir, otherWorkdir, cli, remove } = await providerDirs('opencode');
     const server = await startScriptedOpenAi();
     const provider = new OpencodeProvider({
+      ...cli,
       executable: opencodeExecutable,
-      homesDir,
       baseUrl: server.url,
       defaultModel: 'scripted-model',
-      silenceMs: 0,
-      path: process.env.PATH ?? '/usr/bin:/bin',
-      lang: 'C.UTF-8',
     });
     return {
       provider,
