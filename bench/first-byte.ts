@@ -3,11 +3,9 @@
  * many requests to a kept-up worker whose provider answers at once, against a bare node:http
  * server that answers an SSE POST with one event.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createParser } from 'eventsource-parser';
 import { median, percentile, report } from './support/measure.js';
-import { benchToken, jobBody, startBenchWorker } from './support/harness.js';
+import { benchToken, jobBody, startBareServer, startBenchWorker } from './support/harness.js';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 500);
 
@@ -22,16 +20,16 @@ async function firstEvent(url: string, headers: Record<string, string>): Promise
   return first;
 }
 
-const bare = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.end(`id: 0\nevent: connected\ndata: {"type":"connected"}\n\n`);
-  });
-});
-bare.listen(0, '127.0.0.1');
-await new Promise((resolve) => bare.once('listening', resolve));
-const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/execute`;
+const bare = await startBareServer(
+  `require('node:http').createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end('id: 0\\nevent: connected\\ndata: {"type":"connected"}\\n\\n');
+    });
+  }).listen(0, '127.0.0.1')`,
+);
+const bareUrl = `${bare.url}/execute`;
 const worker = await startBenchWorker(0);
 try {
   const baseline: number[] = [];
@@ -50,5 +48,5 @@ try {
   ]);
 } finally {
   await worker.stop();
-  bare.close();
+  bare.stop();
 }

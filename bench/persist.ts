@@ -3,13 +3,15 @@
  * job with persistence off: what persistence costs the client, and how many HTTP requests
  * batching makes of it. Twice: with the reference DB API on embedded PostgreSQL, which shares
  * this machine's cores with the worker, the CLI and the client; and with a DB API that keeps
- * chunks in memory, which leaves the worker's own cost.
+ * chunks in memory, which leaves the worker's own cost. Each DB API runs in a process of its
+ * own, as a user's does, so the client's event loop does not do the database's work.
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { median, report } from './support/measure.js';
 import { benchToken, startBenchWorker } from './support/harness.js';
-import { startReferenceDbApi } from '../tests/support/reference-db-api.js';
-import { startFaultDbApi } from '../tests/support/fault-db-api.js';
 import { createParser } from 'eventsource-parser';
 
 const events = Number(process.env.BENCH_EVENTS ?? 50_000);
@@ -46,8 +48,29 @@ function cpuMs(pid: number): number {
 interface DbApi {
   url: string;
   token: string;
-  requests(): number;
+  requests(): Promise<number>;
   close(): Promise<void>;
+}
+
+async function startDbApi(kind: 'memory' | 'reference'): Promise<DbApi> {
+  const child: ChildProcess = fork(fileURLToPath(new URL('./support/db-api-child.ts', import.meta.url)), [kind], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const [{ url, token }] = (await once(child, 'message')) as [{ url: string; token: string }];
+  return {
+    url,
+    token,
+    requests: async () => {
+      child.send('requests');
+      const [reply] = (await once(child, 'message')) as [{ requests: number }];
+      return reply.requests;
+    },
+    close: async () => {
+      child.send('close');
+      await once(child, 'exit');
+    },
+  };
 }
 
 async function measure(name: string, api: DbApi): Promise<void> {
@@ -68,13 +91,13 @@ async function measure(name: string, api: DbApi): Promise<void> {
       offCpu.push(cpuMs(worker.pid) - cpu);
       off.push(plain.ms);
       offStream.push(plain.streamMs);
-      const before = api.requests();
+      const before = await api.requests();
       cpu = cpuMs(worker.pid);
       const result = await job(worker.url, { sessionId: `bench-${i}-${Date.now()}`, accessToken: api.token });
       onCpu.push(cpuMs(worker.pid) - cpu);
       on.push(result.ms);
       onStream.push(result.streamMs);
-      requests = api.requests() - before;
+      requests = (await api.requests()) - before;
       persistence = result.terminal.persistence;
     }
     report(`persist (${name}): ${events} events, client time to the last event before the terminal one`, [
@@ -96,6 +119,5 @@ async function measure(name: string, api: DbApi): Promise<void> {
   }
 }
 
-await measure(`reference DB API on ${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`, await startReferenceDbApi());
-const memory = await startFaultDbApi();
-await measure('in-memory DB API', { url: memory.url, token: memory.token, requests: () => memory.requests.length, close: () => memory.close() });
+await measure(`reference DB API on ${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`, await startDbApi('reference'));
+await measure('in-memory DB API', await startDbApi('memory'));

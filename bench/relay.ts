@@ -30,5 +30,5 @@ try {
   console.log(`  worker throughput ${Math.round(delivered / (median(ours) / 1000))} events/s (target >= 150000; ratio target <= 1.5x)`);
 } finally {
   await worker.stop();
-  bare.server.close();
+  bare.stop();
 }

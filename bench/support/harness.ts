@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createParser } from 'eventsource-parser';
 import { startWorker, type WorkerProcess } from '../../tests/support/worker-process.js';
@@ -82,23 +82,33 @@ export async function runJob(url: string, options: { readDelay?: (bytes: number)
   return { firstByteMs, totalMs: performance.now() - start, events };
 }
 
-/**
- * The baseline: a bare node:http server that answers a POST with text/event-stream and pipes
- * the same CLI's stdout to the socket untouched; the client splits and parses its lines.
- */
-export async function startBareRelay(cli: string): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      const child = spawn(cli, ['--session-id=bench'], { stdio: ['pipe', 'pipe', 'ignore'] });
-      child.stdin.end('bench');
-      child.stdout.pipe(res);
-    });
+/** A baseline server in a process of its own, as the worker is: `source` listens on PORT. */
+export async function startBareServer(source: string, env: Record<string, string> = {}): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, ['-e', `${source}.on('listening', function () { console.log(this.address().port) })`], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  server.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+  const [port] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') };
+}
+
+/**
+ * The relay's baseline: a bare node:http server that answers a POST with text/event-stream and
+ * pipes the same CLI's stdout to the socket untouched; the client splits and parses its lines.
+ */
+export function startBareRelay(cli: string): Promise<{ url: string; stop: () => void }> {
+  return startBareServer(
+    `require('node:http').createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        const child = require('node:child_process').spawn(process.env.CLI, ['--session-id=bench'], { stdio: ['pipe', 'pipe', 'ignore'] });
+        child.stdin.end('bench');
+        child.stdout.pipe(res);
+      });
+    }).listen(0, '127.0.0.1')`,
+    { CLI: cli },
+  );
 }
 
 export async function runRawJob(url: string): Promise<StreamTiming> {
