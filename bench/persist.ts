@@ -119,5 +119,7 @@ async function measure(name: string, api: DbApi): Promise<void> {
   }
 }
 
-await measure(`reference DB API on ${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`, await startDbApi('reference'));
-await measure('in-memory DB API', await startDbApi('memory'));
+// BENCH_DB=memory or =reference runs only that one.
+const only = process.env.BENCH_DB;
+if (only !== 'memory') await measure(`reference DB API on ${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`, await startDbApi('reference'));
+if (only !== 'reference') await measure('in-memory DB API', await startDbApi('memory'));

@@ -38,6 +38,8 @@ class HttpJobRecorder implements JobRecorder {
   #batches: ChunkBatch[] = [];
   /** The last batch stopped taking chunks: it is being sent. */
   #sealed = false;
+  /** The bytes of the last batch sent, for the next one. */
+  #spare: Buffer | undefined;
   #waiting = 0;
   #stored = 0;
   #dropped = 0;
@@ -68,12 +70,13 @@ class HttpJobRecorder implements JobRecorder {
     }
     let batch = this.#batches.at(-1);
     if (!batch || this.#sealed || batch.count >= this.settings.batchSize) {
-      batch = new ChunkBatch(this.jobId);
+      batch = new ChunkBatch(this.jobId, this.#spare);
+      this.#spare = undefined;
       this.#batches.push(batch);
       this.#sealed = false;
     }
     // The event's JSON is embedded as it is, not encoded again.
-    batch.add(`{"seq":${event.seq},"type":"${event.type}","data":${json},"timestamp":"${event.timestamp}"}`);
+    batch.add(`{"seq":${event.seq},"type":"${event.type}","data":`, json, `,"timestamp":"${event.timestamp}"}`);
     this.#waiting += 1;
     if (batch.count >= this.settings.batchSize) this.#pump();
     else this.#timer ??= setTimeout(() => this.#pump(), this.settings.batchIntervalMs);
@@ -125,6 +128,7 @@ class HttpJobRecorder implements JobRecorder {
       const taken = await this.client.sendBytes('POST', '/chunks', batch.body(), signal);
       if (signal.aborted) return;
       this.#batches.shift();
+      this.#spare = batch.release();
       this.#waiting -= batch.count;
       if (taken) this.#stored += batch.count;
       else this.#dropped += batch.count;
