@@ -1,7 +1,9 @@
 /**
  * bench/first-byte: time from POST /execute to the client parsing the `connected` event, over
  * many requests to a kept-up worker whose provider answers at once, against a bare node:http
- * server that answers an SSE POST with one event.
+ * server that answers an SSE POST with one event. A second baseline shows the floor under any
+ * app on hono: a bare hono app on @hono/node-server answering the same way, straight to Node's
+ * response as the worker does.
  */
 import { createParser } from 'eventsource-parser';
 import { median, percentile, report } from './support/measure.js';
@@ -30,23 +32,44 @@ const bare = await startBareServer(
   }).listen(0, '127.0.0.1')`,
 );
 const bareUrl = `${bare.url}/execute`;
+const bareHono = await startBareServer(
+  `(() => {
+    const { Hono } = require('hono');
+    const { serve } = require('@hono/node-server');
+    const { RESPONSE_ALREADY_SENT } = require('@hono/node-server/utils/response');
+    const app = new Hono();
+    app.post('/execute', async (c) => {
+      await c.req.text();
+      c.env.outgoing.writeHead(200, { 'content-type': 'text/event-stream' });
+      c.env.outgoing.end('id: 0\\nevent: connected\\ndata: {"type":"connected"}\\n\\n');
+      return RESPONSE_ALREADY_SENT;
+    });
+    return serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  })()`,
+);
+const bareHonoUrl = `${bareHono.url}/execute`;
 const worker = await startBenchWorker(0);
 try {
   const baseline: number[] = [];
+  const floor: number[] = [];
   const ours: number[] = [];
   for (let i = 0; i < requests; i++) {
     baseline.push(await firstEvent(bareUrl, {}));
+    floor.push(await firstEvent(bareHonoUrl, {}));
     ours.push(await firstEvent(`${worker.url}/execute`, { authorization: `Bearer ${benchToken}` }));
   }
   report(`first event, p50 of ${requests} requests`, [
     ['bare node:http SSE answer', median(baseline)],
+    ['  a bare hono app answering the same', median(floor)],
     ['worker connected event', median(ours)],
   ]);
   report(`first event, p99 of ${requests} requests`, [
     ['bare node:http SSE answer', percentile(baseline, 99)],
+    ['  a bare hono app answering the same', percentile(floor, 99)],
     ['worker connected event', percentile(ours, 99)],
   ]);
 } finally {
   await worker.stop();
   bare.stop();
+  bareHono.stop();
 }

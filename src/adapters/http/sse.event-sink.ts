@@ -20,6 +20,8 @@ export class SseEventSink implements EventSinkPort {
   /** True from a write until the end of its tick: later frames wait to leave together. */
   #batching = false;
   #closed = false;
+  /** No event written yet. */
+  #opening = true;
 
   constructor(
     private readonly res: ServerResponse,
@@ -66,6 +68,12 @@ export class SseEventSink implements EventSinkPort {
     this.#batching = true;
     process.nextTick(() => this.#flush());
     this.res.write(frame);
+    if (this.#opening) {
+      // Node corks the socket until the next tick, and that tick waits for every promise job
+      // queued before it: the job's next steps would hold `connected` back. It goes now.
+      this.#opening = false;
+      this.res.socket?.uncork();
+    }
   }
 
   #flush(): void {
