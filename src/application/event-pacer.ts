@@ -24,7 +24,7 @@ const windowMs = 1000;
 export class EventPacer {
   readonly #settings: PacerSettings;
   /** Sends an event, with the time it was let go: the event's own timestamp. */
-  readonly #send: (body: JobEventBody, at: number) => Promise<void>;
+  readonly #send: (body: JobEventBody, at: number) => Promise<void> | undefined;
   readonly #now: () => number;
   readonly #capacity: number;
   /** When each of the last `perSecond` events went out: a ring, oldest at #oldest. */
@@ -38,7 +38,7 @@ export class EventPacer {
   #failure: { error: unknown } | undefined;
   #merged = 0;
 
-  constructor(settings: PacerSettings, send: (body: JobEventBody, at: number) => Promise<void>, now: () => number) {
+  constructor(settings: PacerSettings, send: (body: JobEventBody, at: number) => Promise<void> | undefined, now: () => number) {
     this.#settings = settings;
     this.#send = send;
     this.#now = now;
@@ -52,8 +52,11 @@ export class EventPacer {
     return this.#merged;
   }
 
-  /** Resolves once the event is sent or held; waits while the queue is full. */
-  push(body: JobEventBody): Promise<void> {
+  /**
+   * Sends or holds the event. Returns a promise only when the emitter must wait: the queue is
+   * full, or the send itself waits for the client.
+   */
+  push(body: JobEventBody): Promise<void> | undefined {
     if (this.#failure) return Promise.reject(this.#failure.error);
     if (this.#settings.perSecond === 0) return this.#send(body, this.#now());
     if (!this.#draining && this.#held.length === 0 && this.#delay() === 0) {
@@ -61,7 +64,7 @@ export class EventPacer {
     }
     if (this.#waiting.length === 0 && this.#hold(body)) {
       this.#draining ??= this.#drain();
-      return Promise.resolve();
+      return undefined;
     }
     return new Promise((admitted) => this.#waiting.push({ body, admitted }));
   }

@@ -196,11 +196,13 @@ export class ExecutionUseCase {
           }
           const item = limitItem(event.item, this.deps.settings.maxItemChars);
           // The raw line carries the same texts uncut, so a cut item goes without it.
-          await stream.emit(
+          const sent = stream.emit(
             request.includeRaw && event.raw !== undefined && item === event.item
               ? { type: 'assistant_message', sessionId, item, raw: event.raw }
               : { type: 'assistant_message', sessionId, item },
           );
+          // Awaited only when the stream must wait: a resolved await still costs a turn per event.
+          if (sent) await sent;
           break;
         }
         case 'notice':

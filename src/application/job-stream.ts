@@ -48,16 +48,29 @@ export class JobStream {
     return this.#pacer.merged;
   }
 
-  async emit(body: JobEventBody): Promise<void> {
-    if (this.#ended) return;
-    if (!isTerminal(body)) return this.#pacer.push(body);
+  /**
+   * Sends or holds one event. Returns a promise only when the emitter must wait (the client or
+   * the pacer cannot take more yet, or the terminal event), never throws: a failure is a
+   * rejected promise.
+   */
+  emit(body: JobEventBody): Promise<void> | undefined {
+    if (this.#ended) return undefined;
+    if (isTerminal(body)) return this.#end(body);
+    try {
+      return this.#pacer.push(body);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async #end(body: JobEventBody): Promise<void> {
     this.#ended = true;
     // An event that could not be sent must not keep the terminal one from being tried.
     await this.#pacer.flush().catch(() => undefined);
     return this.#send(body, this.clock.now());
   }
 
-  async #send(body: JobEventBody, at: number): Promise<void> {
+  #send(body: JobEventBody, at: number): Promise<void> | undefined {
     // Envelope first: V8 builds this shape far faster than when the spread comes first.
     const envelope = { type: body.type, seq: this.#seq++, jobId: this.jobId, timestamp: this.#timestamp(at) };
     let event = Object.assign(envelope, body) as JobEvent;
@@ -69,6 +82,6 @@ export class JobStream {
       event = JSON.parse(masked) as JobEvent;
     }
     this.recorder.record(event, json);
-    await this.sink.send(event, json);
+    return this.sink.send(event, json);
   }
 }

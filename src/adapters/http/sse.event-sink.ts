@@ -42,10 +42,10 @@ export class SseEventSink implements EventSinkPort {
     return this.#closed;
   }
 
-  async send(event: JobEvent, json: string): Promise<void> {
-    if (this.#closed) return;
+  send(event: JobEvent, json: string): Promise<void> | undefined {
+    if (this.#closed) return undefined;
     this.#write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${json}\n\n`);
-    if (this.res.writableNeedDrain) await this.#drained();
+    return this.res.writableNeedDrain ? this.#drained() : undefined;
   }
 
   /** Ends the response after what was written; stops the heartbeat. */
