@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { EventSinkPort } from '../../application/ports/event-sink.port.js';
 import type { JobEvent } from '../../domain/job-event.js';
+import { SseFrameBuffer } from './sse-frame-buffer.js';
 
 // Proxies and load balancers close streams that stay silent for about a minute.
 export const heartbeatMs = 15_000;
@@ -8,7 +9,7 @@ export const heartbeatMs = 15_000;
 /**
  * A job's events as Server-Sent Events, written straight to Node's response: `id` is the
  * sequence number, `event` the type. The first event of a tick is written at once; those that
- * follow it in the same tick are joined into one socket write at the tick's end. A full socket
+ * follow it in the same tick leave together in one socket write at the tick's end. A full socket
  * makes send() wait for 'drain', so backpressure reaches the provider's stdout. A comment
  * line goes out whenever the stream has been quiet for heartbeatMs.
  */
@@ -16,7 +17,7 @@ export class SseEventSink implements EventSinkPort {
   #timer: NodeJS.Timeout | undefined;
   /** When the stream last wrote; the heartbeat timer checks it instead of being re-armed by every event. */
   #lastWrite = Date.now();
-  #pending = '';
+  readonly #frames = new SseFrameBuffer();
   /** True from a write until the end of its tick: later frames wait to leave together. */
   #batching = false;
   #closed = false;
@@ -50,7 +51,7 @@ export class SseEventSink implements EventSinkPort {
 
   /** Ends the response after what was written; stops the heartbeat. */
   end(): void {
-    if (!this.#closed) this.res.end(this.#take());
+    if (!this.#closed) this.res.end(this.#frames.take());
     this.close();
   }
 
@@ -61,13 +62,11 @@ export class SseEventSink implements EventSinkPort {
 
   #write(frame: string): void {
     this.#lastWrite = Date.now();
-    if (this.#batching) {
-      this.#pending += frame;
-      return;
-    }
+    this.#frames.append(frame);
+    if (this.#batching) return;
     this.#batching = true;
     process.nextTick(() => this.#flush());
-    this.res.write(frame);
+    this.res.write(this.#frames.take());
     if (this.#opening) {
       // Node corks the socket until the next tick, and that tick waits for every promise job
       // queued before it: the job's next steps would hold `connected` back. It goes now.
@@ -78,13 +77,7 @@ export class SseEventSink implements EventSinkPort {
 
   #flush(): void {
     this.#batching = false;
-    if (this.#pending !== '' && !this.#closed) this.res.write(this.#take());
-  }
-
-  #take(): string {
-    const text = this.#pending;
-    this.#pending = '';
-    return text;
+    if (!this.#frames.empty && !this.#closed) this.res.write(this.#frames.take());
   }
 
   #drained(): Promise<void> {
