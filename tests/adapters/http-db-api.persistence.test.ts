@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HttpDbApiPersistence } from '../../src/adapters/persistence/index.js';
+import { HttpDbApiPersistence, ThreadedDbApiPersistence, type HttpDbApiSettings } from '../../src/adapters/persistence/index.js';
+import type { LoggerPort } from '../../src/application/ports/logger.port.js';
 import type { JobEvent } from '../../src/domain/job-event.js';
 import { Secret } from '../../src/domain/secret.js';
 import { startFaultDbApi, type FaultDbApi } from '../support/fault-db-api.js';
@@ -12,15 +13,20 @@ const events = (n: number): JobEvent[] =>
       : { type: 'message', seq, jobId: 'job-1', timestamp: 't', stage: 'provider', text: `event ${seq}` },
   );
 
-describe('HttpDbApiPersistence against a DB API with faults', () => {
+const adapters = [
+  ['HttpDbApiPersistence', (settings: HttpDbApiSettings, logger: LoggerPort) => new HttpDbApiPersistence(settings, logger)],
+  ['ThreadedDbApiPersistence', (settings: HttpDbApiSettings, logger: LoggerPort) => new ThreadedDbApiPersistence(settings, logger)],
+] as const;
+
+describe.each(adapters)('%s against a DB API with faults', (_name, make) => {
   let api: FaultDbApi;
   beforeEach(async () => {
     api = await startFaultDbApi();
   });
   afterEach(async () => api.close());
 
-  const persistence = (overrides: Partial<ConstructorParameters<typeof HttpDbApiPersistence>[0]> = {}) =>
-    new HttpDbApiPersistence(
+  const persistence = (overrides: Partial<HttpDbApiSettings> = {}) =>
+    make(
       { baseUrl: api.url, batchSize: 50, batchIntervalMs: 5, bufferMax: 100_000, requestTimeoutMs: 2000, baseMs: 10, maxMs: 100, ...overrides },
       silentLogger,
     );
