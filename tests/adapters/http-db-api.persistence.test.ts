@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
 import { HttpDbApiPersistence, ThreadedDbApiPersistence, type HttpDbApiSettings } from '../../src/adapters/persistence/index.js';
 import type { LoggerPort } from '../../src/application/ports/logger.port.js';
 import type { JobEvent } from '../../src/domain/job-event.js';
@@ -110,5 +111,35 @@ describe.each(adapters)('%s against a DB API with faults', (_name, make) => {
   it('sends its token only as the bearer token of the DB API', async () => {
     await record(5);
     expect(api.requests.every((r) => r.authorization === `Bearer ${api.token}` && !r.path.includes(api.token))).toBe(true);
+  });
+});
+
+describe('ThreadedDbApiPersistence when its thread fails', () => {
+  const settings = { baseUrl: 'http://127.0.0.1:9', batchSize: 50, batchIntervalMs: 5, bufferMax: 1000, requestTimeoutMs: 500, baseMs: 10, maxMs: 100 };
+  const target = { sessionId: 's', accessToken: new Secret('db-token-0123456789abcdef') };
+  const logged: string[] = [];
+  const logger: LoggerPort = { info: () => undefined, warn: () => undefined, error: (_fields, message) => void logged.push(message) };
+
+  it('counts everything dropped when the thread dies, and a new job gets a new thread', async () => {
+    let started = 0;
+    const persistence = new ThreadedDbApiPersistence(settings, logger, () => {
+      started += 1;
+      return new Worker("require('node:worker_threads').parentPort.once('message', () => { throw new Error('thread broke') })", { eval: true });
+    });
+    const recorder = persistence.open('job-1', target);
+    for (const event of events(7)) recorder.record(event, JSON.stringify(event));
+    expect(await recorder.close(AbortSignal.timeout(10_000))).toEqual({ stored: 0, dropped: 7 });
+    expect(logged).toContain('the persistence thread failed');
+    persistence.open('job-2', target);
+    expect(started).toBe(2);
+  });
+
+  it('does not wait past its signal for a thread that never answers', async () => {
+    const silent = new Worker('setInterval(() => {}, 1000)', { eval: true });
+    const persistence = new ThreadedDbApiPersistence(settings, logger, () => silent);
+    const recorder = persistence.open('job-1', target);
+    for (const event of events(3)) recorder.record(event, JSON.stringify(event));
+    expect(await recorder.close(AbortSignal.timeout(50))).toEqual({ stored: 0, dropped: 3 });
+    await silent.terminate();
   });
 });

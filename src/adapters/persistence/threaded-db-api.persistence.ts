@@ -25,11 +25,12 @@ export class ThreadedDbApiPersistence implements PersistencePort {
   constructor(
     private readonly settings: HttpDbApiSettings,
     private readonly logger: LoggerPort,
+    private readonly start: (data: RecorderThreadData) => Worker = startThread,
   ) {}
 
   open(jobId: string, target: PersistenceTarget | undefined): JobRecorder {
     if (!target) return noopRecorder;
-    if (!this.#thread?.alive) this.#thread = new RecorderThread({ settings: this.settings }, this.logger);
+    if (!this.#thread?.alive) this.#thread = new RecorderThread(this.start({ settings: this.settings }), this.logger);
     return this.#thread.open(jobId, target);
   }
 }
@@ -46,8 +47,8 @@ class RecorderThread {
   #requests = 0;
   alive = true;
 
-  constructor(data: RecorderThreadData, logger: LoggerPort) {
-    this.#worker = startThread(data);
+  constructor(worker: Worker, logger: LoggerPort) {
+    this.#worker = worker;
     this.#worker.unref();
     this.#worker.on('message', (message: FromThread) => {
       if (message.kind === 'log') logger[message.level](message.fields, message.message);
@@ -163,7 +164,7 @@ class ThreadJobRecorder implements JobRecorder {
  * The thread runs its own bundle (dist/recorder-thread.cjs) beside the worker's; from the
  * sources (tests, `npm run dev`) it runs the TypeScript module through tsx.
  */
-function startThread(data: RecorderThreadData): Worker {
+export function startThread(data: RecorderThreadData): Worker {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return new Worker(new URL('./recorder-thread.cjs', here), { workerData: data });
   const require = createRequire(here);
