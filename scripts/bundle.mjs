@@ -41,8 +41,6 @@ await Promise.all([
     banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   }),
   build({ ...common, entryPoints: ['src/infrastructure/boot.ts'], outfile: 'dist/worker.mjs', banner: {} }),
-  // The thread that stores a job's events in the DB API, beside the worker's bundle.
-  build({ ...common, entryPoints: ['src/adapters/persistence/recorder-thread.ts'], outfile: 'dist/recorder-thread.cjs', format: 'cjs', banner: {} }),
   // `npx unified-worker run ...`, and the typed client other programs import.
   build({ ...common, entryPoints: ['src/infrastructure/cli.ts'], outfile: 'dist/cli.mjs', banner: { js: `#!/usr/bin/env node\n${common.banner.js}` } }),
   build({ ...common, entryPoints: ['src/adapters/client/index.ts'], outfile: 'dist/client.mjs', banner: {} }),

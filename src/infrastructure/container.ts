@@ -13,7 +13,7 @@ import type { WorkspacePort } from '../application/ports/workspace.port.js';
 import { ProviderRegistry } from '../application/provider-registry.js';
 import { Redactor } from '../domain/redactor.js';
 import { createHttpApp } from '../adapters/http/index.js';
-import { DbApiSessionStore, NoopPersistence, ThreadedDbApiPersistence } from '../adapters/persistence/index.js';
+import { DbApiSessionStore, HttpDbApiPersistence, NoopPersistence } from '../adapters/persistence/index.js';
 import { ClaudeCodeProvider } from '../adapters/providers/claude-code/index.js';
 import { CodexProvider } from '../adapters/providers/codex/index.js';
 import { CopilotProvider } from '../adapters/providers/copilot/index.js';
@@ -62,7 +62,7 @@ const adapters = new ContainerModule(({ bind }) => {
   );
   bind<PersistencePort>(Tokens.Persistence).toResolvedValue(
     (config: Config, logger: LoggerPort) =>
-      config.database ? new ThreadedDbApiPersistence(config.database, logger) : new NoopPersistence(),
+      config.database ? new HttpDbApiPersistence(config.database, logger) : new NoopPersistence(),
     [Tokens.Config, Tokens.Logger],
   );
 });

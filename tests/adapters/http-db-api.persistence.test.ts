@@ -1,7 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Worker } from 'node:worker_threads';
-import { HttpDbApiPersistence, ThreadedDbApiPersistence, type HttpDbApiSettings } from '../../src/adapters/persistence/index.js';
-import type { LoggerPort } from '../../src/application/ports/logger.port.js';
+import { HttpDbApiPersistence } from '../../src/adapters/persistence/index.js';
 import type { JobEvent } from '../../src/domain/job-event.js';
 import { Secret } from '../../src/domain/secret.js';
 import { startFaultDbApi, type FaultDbApi } from '../support/fault-db-api.js';
@@ -14,20 +12,15 @@ const events = (n: number): JobEvent[] =>
       : { type: 'message', seq, jobId: 'job-1', timestamp: 't', stage: 'provider', text: `event ${seq}` },
   );
 
-const adapters = [
-  ['HttpDbApiPersistence', (settings: HttpDbApiSettings, logger: LoggerPort) => new HttpDbApiPersistence(settings, logger)],
-  ['ThreadedDbApiPersistence', (settings: HttpDbApiSettings, logger: LoggerPort) => new ThreadedDbApiPersistence(settings, logger)],
-] as const;
-
-describe.each(adapters)('%s against a DB API with faults', (_name, make) => {
+describe('HttpDbApiPersistence against a DB API with faults', () => {
   let api: FaultDbApi;
   beforeEach(async () => {
     api = await startFaultDbApi();
   });
   afterEach(async () => api.close());
 
-  const persistence = (overrides: Partial<HttpDbApiSettings> = {}) =>
-    make(
+  const persistence = (overrides: Partial<ConstructorParameters<typeof HttpDbApiPersistence>[0]> = {}) =>
+    new HttpDbApiPersistence(
       { baseUrl: api.url, batchSize: 50, batchIntervalMs: 5, bufferMax: 100_000, requestTimeoutMs: 2000, baseMs: 10, maxMs: 100, ...overrides },
       silentLogger,
     );
@@ -111,36 +104,5 @@ describe.each(adapters)('%s against a DB API with faults', (_name, make) => {
   it('sends its token only as the bearer token of the DB API', async () => {
     await record(5);
     expect(api.requests.every((r) => r.authorization === `Bearer ${api.token}` && !r.path.includes(api.token))).toBe(true);
-  });
-});
-
-describe('ThreadedDbApiPersistence when its thread fails', () => {
-  const settings = { baseUrl: 'http://127.0.0.1:9', batchSize: 50, batchIntervalMs: 5, bufferMax: 1000, requestTimeoutMs: 500, baseMs: 10, maxMs: 100 };
-  const target = { sessionId: 's', accessToken: new Secret('db-token-0123456789abcdef') };
-  const logged: string[] = [];
-  const logger: LoggerPort = { info: () => undefined, warn: () => undefined, error: (_fields, message) => void logged.push(message) };
-
-  it('counts everything dropped when the thread dies, and a new job gets a new thread', async () => {
-    let started = 0;
-    const persistence = new ThreadedDbApiPersistence(settings, logger, () => {
-      started += 1;
-      return new Worker("require('node:worker_threads').parentPort.once('message', () => { throw new Error('thread broke') })", { eval: true });
-    });
-    const recorder = persistence.open('job-1', target);
-    for (const event of events(7)) recorder.record(event, JSON.stringify(event));
-    // A signal that never aborts: the thread's end alone must settle the close.
-    expect(await recorder.close(new AbortController().signal)).toEqual({ stored: 0, dropped: 7 });
-    expect(logged).toContain('the persistence thread failed');
-    persistence.open('job-2', target);
-    expect(started).toBe(2);
-  });
-
-  it('does not wait past its signal for a thread that never answers', async () => {
-    const silent = new Worker('setInterval(() => {}, 1000)', { eval: true });
-    const persistence = new ThreadedDbApiPersistence(settings, logger, () => silent);
-    const recorder = persistence.open('job-1', target);
-    for (const event of events(3)) recorder.record(event, JSON.stringify(event));
-    expect(await recorder.close(AbortSignal.timeout(50))).toEqual({ stored: 0, dropped: 3 });
-    await silent.terminate();
   });
 });

@@ -1,4 +1,4 @@
-import { HttpDbApiPersistence, ThreadedDbApiPersistence } from '../../src/adapters/persistence/index.js';
+import { HttpDbApiPersistence } from '../../src/adapters/persistence/index.js';
 import type { JobEvent } from '../../src/domain/job-event.js';
 import { Secret } from '../../src/domain/secret.js';
 import { describePersistenceContract } from '../contract/persistence.contract.js';
@@ -18,26 +18,22 @@ describePersistenceContract({
   },
 });
 
-const settings = (baseUrl: string) => ({ baseUrl, batchSize: 64, batchIntervalMs: 5, bufferMax: 10_000, requestTimeoutMs: 5000, baseMs: 10, maxMs: 200 });
-
-for (const [name, make] of [
-  ['HTTP DB API adapter on the reference server (PostgreSQL)', (url: string) => new HttpDbApiPersistence(settings(url), silentLogger)],
-  ['the same adapter on a worker thread', (url: string) => new ThreadedDbApiPersistence(settings(url), silentLogger)],
-] as const) {
-  describePersistenceContract({
-    name,
-    async create() {
-      const api = await startReferenceDbApi();
-      const sessionId = `contract-${Math.random().toString(36).slice(2, 10)}`;
-      return {
-        persistence: make(api.url),
-        target: { sessionId, accessToken: new Secret(api.token) },
-        stored: async () => {
-          const response = await fetch(`${api.url}/sessions/${sessionId}/chunks`, { headers: { authorization: `Bearer ${api.token}` } });
-          return ((await response.json()) as { chunks: Array<{ data: JobEvent }> }).chunks.map((chunk) => chunk.data);
-        },
-        close: () => api.close(),
-      };
-    },
-  });
-}
+describePersistenceContract({
+  name: 'HTTP DB API adapter on the reference server (PostgreSQL)',
+  async create() {
+    const api = await startReferenceDbApi();
+    const sessionId = `contract-${Math.random().toString(36).slice(2, 10)}`;
+    return {
+      persistence: new HttpDbApiPersistence(
+        { baseUrl: api.url, batchSize: 64, batchIntervalMs: 5, bufferMax: 10_000, requestTimeoutMs: 5000, baseMs: 10, maxMs: 200 },
+        silentLogger,
+      ),
+      target: { sessionId, accessToken: new Secret(api.token) },
+      stored: async () => {
+        const response = await fetch(`${api.url}/sessions/${sessionId}/chunks`, { headers: { authorization: `Bearer ${api.token}` } });
+        return ((await response.json()) as { chunks: Array<{ data: JobEvent }> }).chunks.map((chunk) => chunk.data);
+      },
+      close: () => api.close(),
+    };
+  },
+});
