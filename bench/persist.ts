@@ -1,10 +1,11 @@
 /**
  * bench/persist: 50,000 events streamed through a job with persistence on, against the same
  * job with persistence off: what persistence costs the client, and how many HTTP requests
- * batching makes of it. Twice: with the reference DB API on embedded PostgreSQL, which shares
- * this machine's cores with the worker, the CLI and the client; and with a DB API that keeps
- * chunks in memory, which leaves the worker's own cost. Each DB API runs in a process of its
- * own, as a user's does, so the client's event loop does not do the database's work.
+ * batching makes of it. Three times: with the reference DB API on embedded PostgreSQL; with a
+ * DB API that keeps chunks in memory; and with one that only reads each request, so that no
+ * database works on the two cores the worker, the CLI and the client share, which leaves the
+ * worker's own cost. Each DB API runs in a process of its own, as a user's does, so the
+ * client's event loop does not do the database's work.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -53,7 +54,7 @@ interface DbApi {
   close(): Promise<void>;
 }
 
-async function startDbApi(kind: 'memory' | 'reference'): Promise<DbApi> {
+async function startDbApi(kind: 'memory' | 'reference' | 'drain'): Promise<DbApi> {
   const child: ChildProcess = fork(fileURLToPath(new URL('./support/db-api-child.ts', import.meta.url)), [kind], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -146,7 +147,8 @@ async function measure(name: string, api: DbApi): Promise<void> {
   }
 }
 
-// BENCH_DB=memory or =reference runs only that one.
+// BENCH_DB=reference, =memory or =drain runs only that one.
 const only = process.env.BENCH_DB;
-if (only !== 'memory') await measure(`reference DB API on ${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`, await startDbApi('reference'));
-if (only !== 'reference') await measure('in-memory DB API', await startDbApi('memory'));
+if (!only || only === 'reference') await measure(`reference DB API on ${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`, await startDbApi('reference'));
+if (!only || only === 'memory') await measure('in-memory DB API', await startDbApi('memory'));
+if (!only || only === 'drain') await measure('DB API that reads each request and stores nothing', await startDbApi('drain'));
