@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quietClaudeEnv } from '../tests/support/claude-harness.js';
-import { freePort, PoolSupervisor, startHaproxy } from '../tests/support/pool-supervisor.js';
+import { freeWorkerPorts, PoolSupervisor, startHaproxy } from '../tests/support/pool-supervisor.js';
 import { startScriptedAnthropic } from '../tests/support/scripted-anthropic.js';
 import { median, report } from './support/measure.js';
 import { benchToken, runJob } from './support/harness.js';
@@ -33,7 +33,7 @@ const reply = (delayMs: number) => ({ kind: 'text' as const, text: 'ok', delayMs
 try {
   // Throughput: K ephemeral workers, restarted after each job, behind HAProxy.
   const pool = new PoolSupervisor(envFor(true));
-  const ports = await Promise.all(Array.from({ length: workers }, () => freePort()));
+  const ports = await freeWorkerPorts(workers);
   await pool.start(ports);
   const haproxy = await startHaproxy(root, ports);
   const single: number[] = [];
@@ -56,9 +56,10 @@ try {
 
   // Latency: one kept-up worker, straight and through the same HAProxy configuration.
   const kept = new PoolSupervisor(envFor(false));
-  const port = await freePort();
-  await kept.start([port]);
-  const lb = await startHaproxy(root, [port]);
+  const ports1 = (await freeWorkerPorts(1))[0]!;
+  const port = ports1.port;
+  await kept.start([ports1]);
+  const lb = await startHaproxy(root, [ports1]);
   const direct: number[] = [];
   const balanced: number[] = [];
   for (let i = 0; i < 20; i++) {

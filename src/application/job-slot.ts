@@ -15,6 +15,9 @@ export interface JobLease {
   release(): void;
 }
 
+/** Why a request for a job is turned away: a job runs now, or this worker will take none again. */
+export type Refusal = 'busy' | 'retiring';
+
 /**
  * One job at a time. tryAcquire() is synchronous, so of N requests that arrive together
  * exactly one wins, whatever the interleaving of their async work.
@@ -27,7 +30,7 @@ export class JobSlot {
   #spent = false;
   #closed = false;
 
-  /** singleUse: an ephemeral worker takes one job in its life, then answers busy until it exits. */
+  /** singleUse: an ephemeral worker takes one job in its life, then refuses every other until it exits. */
   constructor(private readonly options: { singleUse: boolean } = { singleUse: false }) {}
 
   /** True once no job will ever be accepted again (shutting down, or a spent single-use slot). */
@@ -55,6 +58,21 @@ export class JobSlot {
 
   get current(): RunningJob | undefined {
     return this.#current?.job;
+  }
+
+  /** True once this worker will take no job again and runs none: it is draining, or its one job is over. */
+  get retiring(): boolean {
+    const live = this.#current !== undefined && !this.#current.controller.signal.aborted;
+    return this.#closed || (this.#spent && !live);
+  }
+
+  /**
+   * Why a job would be refused now, if it would: 'busy' (429) while a job runs, 'retiring'
+   * (503, which a load balancer retries on another worker) once no job will be taken again.
+   */
+  refusal(): Refusal | undefined {
+    if (this.retiring) return 'retiring';
+    return this.#current ? 'busy' : undefined;
   }
 
   tryAcquire(): JobLease | undefined {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
@@ -30,6 +30,8 @@ const apiTokenShape = /^[A-Za-z0-9._~+/-]{16,}=*$/;
 /** Every variable the worker reads; valibot refuses a bad value at start, not mid-job. */
 const envSchema = v.object({
   PORT: integer(5000, 0, 65535),
+  CONTROL_PORT: v.optional(v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1), v.maxValue(65535))),
+  // The control port's earlier name.
   HEALTH_PORT: v.optional(v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1), v.maxValue(65535))),
   HOST: optionalText,
   WORKER_API_TOKEN: optionalText,
@@ -41,6 +43,8 @@ const envSchema = v.object({
   DEFAULT_JOB_MS: integer(30 * 60_000, 1000, 7 * 24 * 3_600_000),
   MAX_JOB_MS: integer(4 * 3_600_000, 1000, 7 * 24 * 3_600_000),
   SHUTDOWN_GRACE_MS: integer(10_000, 100, 600_000),
+  DRAIN_TIMEOUT_MS: integer(0, 0, 7 * 24 * 3_600_000),
+  HANDOFF_MS: integer(0, 0, 60_000),
   DB_FLUSH_TIMEOUT_MS: integer(10_000, 0, 600_000),
   DB_BASE_URL: v.optional(v.pipe(v.string(), v.url('must be a URL'), v.regex(/^https?:\/\//, 'must be an http(s) URL'))),
   DB_BATCH_SIZE: integer(200, 1, 10_000),
@@ -99,8 +103,8 @@ const envSchema = v.object({
 
 export interface Config {
   port: number;
-  /** A second port that answers only GET /health, and stays open while an ephemeral worker works. */
-  healthPort?: number;
+  /** A second port answering /health, /ready, /status and /metrics from start to exit. */
+  controlPort?: number;
   host: string;
   apiToken?: Secret;
   workerId: string;
@@ -110,6 +114,10 @@ export interface Config {
   defaultJobMs: number;
   maxJobMs: number;
   shutdownGraceMs: number;
+  /** How long SIGTERM lets a running job go on to its end before it is cancelled. */
+  drainMs: number;
+  /** The most a worker leaving the pool waits for its balancer's readiness check to see it. */
+  handoffMs: number;
   flushTimeoutMs: number;
   database?: {
     baseUrl: string;
@@ -188,7 +196,7 @@ export interface Config {
     authorEmail: string;
   };
   /** The unprivileged user the assistants' CLIs run as; unset: the worker's own. */
-  agentUser?: { uid: number; gid: number };
+  agentUser?: { uid: number; gid: number; setpriv: string };
   path: string;
   lang: string;
   version: string;
@@ -221,7 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
   if (e.DEFAULT_JOB_MS > e.MAX_JOB_MS) throw new ConfigError('DEFAULT_JOB_MS: must not exceed MAX_JOB_MS');
   return {
     port: e.PORT,
-    healthPort: e.HEALTH_PORT,
+    controlPort: e.CONTROL_PORT ?? e.HEALTH_PORT,
     host,
     apiToken,
     workerId: e.WORKER_ID ?? hostname(),
@@ -231,6 +239,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
     defaultJobMs: e.DEFAULT_JOB_MS,
     maxJobMs: e.MAX_JOB_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    drainMs: e.DRAIN_TIMEOUT_MS,
+    handoffMs: e.HANDOFF_MS,
     flushTimeoutMs: e.DB_FLUSH_TIMEOUT_MS,
     database: e.DB_BASE_URL
       ? {
@@ -298,7 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
       authorName: e.GIT_AUTHOR_NAME,
       authorEmail: e.GIT_AUTHOR_EMAIL,
     },
-    agentUser: e.AGENT_USER === undefined ? undefined : agentUserOf(e.AGENT_USER),
+    agentUser: e.AGENT_USER === undefined ? undefined : { ...agentUserOf(e.AGENT_USER), setpriv: setprivOf(e.PATH) },
     path: e.PATH,
     lang: e.LANG,
     version: context.version,
@@ -321,6 +331,17 @@ function agentUserOf(value: string): { uid: number; gid: number } {
   if (!user) throw new ConfigError(`AGENT_USER: no user ${value} (give a name from /etc/passwd or uid:gid)`);
   if (user.uid === 0) throw new ConfigError('AGENT_USER: must not be root');
   return user;
+}
+
+/**
+ * util-linux's setpriv, which starts the agent's CLI with no_new_privs: no setuid binary or file
+ * capability can raise what it runs later. Stack files cannot set it (docker stack deploy drops
+ * security_opt), so the worker does.
+ */
+function setprivOf(path: string): string {
+  const found = path.split(':').map((dir) => join(dir, 'setpriv')).find((file) => existsSync(file));
+  if (!found) throw new ConfigError('AGENT_USER: needs setpriv (util-linux) on PATH, to start the agent without new privileges');
+  return found;
 }
 
 /** A secret given inline or as the path of a file (a Docker secret); never both. */

@@ -4,6 +4,7 @@ import type { Hono } from 'hono';
 import { Container, ContainerModule } from 'inversify';
 import { ExecutionUseCase } from '../application/execution.use-case.js';
 import { JobSlot } from '../application/job-slot.js';
+import { Readiness } from '../application/readiness.js';
 import type { ClockPort } from '../application/ports/clock.port.js';
 import type { LoggerPort } from '../application/ports/logger.port.js';
 import type { PersistencePort } from '../application/ports/persistence.port.js';
@@ -67,8 +68,17 @@ const adapters = new ContainerModule(({ bind }) => {
   );
 });
 
-const application = new ContainerModule(({ bind }) => {
+/** What the process around the app does at points of a job's life. */
+export interface LifecycleHooks {
+  /** Awaited before a job's verdict is sent (a one-job worker leaves the balancer then). */
+  beforeVerdict?: () => Promise<void> | undefined;
+  /** Set in a pooled one-job worker: resolves once it has left the balancer's rotation. */
+  retired?: () => Promise<void>;
+}
+
+const application = (hooks: LifecycleHooks) => new ContainerModule(({ bind }) => {
   bind<JobSlot>(Tokens.JobSlot).toResolvedValue((config: Config) => new JobSlot({ singleUse: config.exitAfterJob }), [Tokens.Config]);
+  bind<Readiness>(Tokens.Readiness).toResolvedValue((slot: JobSlot) => new Readiness(() => !slot.retiring), [Tokens.JobSlot]);
   bind<ExecutionUseCase>(Tokens.ExecutionUseCase).toResolvedValue(
     (config: Config, providers: ProviderRegistry, workspace: WorkspacePort, repo: RepoPort, sessions: SessionStorePort,
       persistence: PersistencePort, clock: ClockPort, logger: LoggerPort, redactor: Redactor, metrics: PrometheusMetrics) =>
@@ -87,12 +97,14 @@ const application = new ContainerModule(({ bind }) => {
     [Tokens.Config, Tokens.Providers, Tokens.Workspace, Tokens.Repo, Tokens.Sessions, Tokens.Persistence, Tokens.Clock, Tokens.Logger, Tokens.Redactor, Tokens.Metrics],
   );
   bind<Hono<{ Bindings: HttpBindings }>>(Tokens.HttpApp).toResolvedValue(
-    (config: Config, useCase: ExecutionUseCase, slot: JobSlot, logger: LoggerPort, clock: ClockPort, metrics: PrometheusMetrics, registry: ProviderRegistry) => {
+    (config: Config, useCase: ExecutionUseCase, slot: JobSlot, readiness: Readiness, logger: LoggerPort, clock: ClockPort, metrics: PrometheusMetrics, registry: ProviderRegistry) => {
       // Installed CLIs do not change while a worker runs: looked up once.
       const providers = registry.availability();
       return createHttpApp({
-        useCase, slot, logger, metrics,
+        useCase, slot, readiness, logger, metrics,
         providers: () => providers,
+        beforeVerdict: hooks.beforeVerdict,
+        retired: hooks.retired,
         workerId: config.workerId,
         apiToken: config.apiToken,
         version: config.version,
@@ -103,15 +115,15 @@ const application = new ContainerModule(({ bind }) => {
         docsScript: findDocsScript(import.meta.url),
       });
     },
-    [Tokens.Config, Tokens.ExecutionUseCase, Tokens.JobSlot, Tokens.Logger, Tokens.Clock, Tokens.Metrics, Tokens.Providers],
+    [Tokens.Config, Tokens.ExecutionUseCase, Tokens.JobSlot, Tokens.Readiness, Tokens.Logger, Tokens.Clock, Tokens.Metrics, Tokens.Providers],
   );
 });
 
-export function createContainer(config: Config, logger: LoggerPort, redactor: Redactor): Container {
+export function createContainer(config: Config, logger: LoggerPort, redactor: Redactor, hooks: LifecycleHooks = {}): Container {
   const container = new Container({ defaultScope: 'Singleton' });
   container.bind<Config>(Tokens.Config).toConstantValue(config);
   container.bind<LoggerPort>(Tokens.Logger).toConstantValue(logger);
   container.bind<Redactor>(Tokens.Redactor).toConstantValue(redactor);
-  container.load(adapters, application);
+  container.load(adapters, application(hooks));
   return container;
 }

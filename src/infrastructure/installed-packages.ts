@@ -65,7 +65,12 @@ export function findCopilot(from: string): InstalledCli {
   return binary ? { executable: binary.executable, version } : { executable: 'copilot' };
 }
 
-/** The API reference page's standalone script, so /docs needs no CDN. */
+/**
+ * The API reference page's standalone script, so /docs needs no CDN: the copy the image keeps
+ * beside the bundle (its node_modules holds only the CLIs), else the package's own.
+ */
 export function findDocsScript(from: string): string | undefined {
+  const beside = new URL('./api-reference.standalone.js', from);
+  if (beside.protocol === 'file:' && existsSync(beside)) return beside.pathname;
   return packageFile(from, '@scalar/api-reference', 'dist/browser/standalone.js')?.executable;
 }

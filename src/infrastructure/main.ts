@@ -5,12 +5,15 @@ import type { Hono } from 'hono';
 import { chmodSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobSlot } from '../application/job-slot.js';
+import type { Readiness } from '../application/readiness.js';
 import { Redactor } from '../domain/redactor.js';
 import { findClaude, findCodex, findCopilot, findGemini, findOpencode } from './installed-packages.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createContainer } from './container.js';
 import { createLogger } from './logger.js';
+import { onSignals } from './signals.js';
 import { createShutdown } from './shutdown.js';
 import { Tokens } from './tokens.js';
 import { version } from './version.js';
@@ -26,10 +29,13 @@ const slowClientLimits = (config: Config) => ({
   connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs / 2),
 });
 
-function startHealthServer(app: Hono<{ Bindings: HttpBindings }>, port: number, hostname: string): Server {
+/** What a load balancer and an operator ask of a worker; the control port answers nothing else. */
+const controlPaths = new Set(['/health', '/ready', '/status', '/metrics']);
+
+function startControlServer(app: Hono<{ Bindings: HttpBindings }>, port: number, hostname: string): Server {
   // The env carries Node's response, which the app's middleware sets headers on.
   const fetch = (request: Request, env: unknown) =>
-    new URL(request.url).pathname === '/health' ? app.fetch(request, env as HttpBindings) : new Response(null, { status: 404 });
+    controlPaths.has(new URL(request.url).pathname) ? app.fetch(request, env as HttpBindings) : new Response(null, { status: 404 });
   return serve({ fetch, port, hostname }) as Server;
 }
 
@@ -43,6 +49,15 @@ function openPathsForAgent(config: Config): void {
     mkdirSync(dir, { recursive: true });
     chmodSync(dir, 0o711);
   }
+}
+
+// HAProxy marks a server down when it reads the check's answer, which may come a little after
+// the next bytes of the job's response reach it on another connection.
+const handoffMarginMs = 50;
+
+function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= fn());
 }
 
 function start(): void {
@@ -62,35 +77,52 @@ function start(): void {
   // One job at a time: whatever is logged while it runs, by any adapter, belongs to it.
   let slot: JobSlot | undefined;
   const logger = createLogger(config.logLevel, redactor, { context: () => (slot?.current ? { jobId: slot.current.jobId } : {}) });
-  const container = createContainer(config, logger, redactor);
+  // The route asks before each job's verdict; retire is defined below, once the server exists.
+  let retire: () => Promise<void> = () => Promise.resolve();
+  const pooled = config.exitAfterJob && config.handoffMs > 0;
+  const container = createContainer(config, logger, redactor, {
+    beforeVerdict: () => (config.exitAfterJob ? retire() : undefined),
+    ...(pooled && { retired: () => retire() }),
+  });
   const app = container.get<Hono<{ Bindings: HttpBindings }>>(Tokens.HttpApp);
   slot = container.get<JobSlot>(Tokens.JobSlot);
+  const readiness = container.get<Readiness>(Tokens.Readiness);
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: slowClientLimits(config) }, (info) => {
     logger.info({ host: config.host, port: info.port, version, workerId: config.workerId }, 'listening');
     if (!config.apiToken) logger.warn({ host: config.host }, 'no WORKER_API_TOKEN: listening on loopback only, without authentication');
   }) as Server;
-
-  // An ephemeral worker closes its job port on taking its job, so a load balancer sends no
-  // more; the container's health check asks this port instead, which stays open until exit.
-  const health = config.healthPort === undefined ? undefined : startHealthServer(app, config.healthPort, config.host);
+  // Health, readiness, status and metrics answer here from start to exit, whatever the job port does.
+  const control = config.controlPort === undefined ? undefined : startControlServer(app, config.controlPort, config.host);
+  retire = once(async () => {
+    readiness.withdraw();
+    if (config.handoffMs > 0) logger.debug({ handoffMs: config.handoffMs }, 'leaving the balancer');
+    await readiness.heard(config.handoffMs);
+    // The balancer acts on the probe's answer a moment after it arrives.
+    if (config.handoffMs > 0) await sleep(handoffMarginMs);
+    // A request still sent here now fails to connect, which a balancer retries elsewhere.
+    server.close();
+  });
   const shutdown = createShutdown({
     server,
     slot,
     logger,
+    retire: () => retire(),
+    drainMs: config.drainMs,
     graceMs: config.shutdownGraceMs,
+    handoffMs: config.handoffMs,
     exit: (code) => {
-      health?.close();
+      control?.close();
       process.exit(code);
     },
   });
-  if (config.exitAfterJob) {
-    // Closing the listening socket at once makes a load balancer's next connection fail fast
-    // and go to another replica, instead of queueing behind a worker that will exit.
-    slot.onAcquire(() => server.close());
-    slot.onRelease(() => void shutdown('job finished'));
-  }
-  closeWithGrace({ delay: config.shutdownGraceMs + 1000, logger: false }, async ({ signal, err }) => {
+  if (config.exitAfterJob) slot.onRelease(() => void shutdown('job finished'));
+  onSignals(logger, {
+    first: (signal) => void shutdown(`signal ${signal}`),
+    second: () => shutdown.cancelNow(),
+  });
+  // Signals are handled above: close-with-grace would exit on a second one without a verdict.
+  closeWithGrace({ delay: config.shutdownGraceMs + 1000, logger: false, skip: ['SIGINT', 'SIGTERM', 'SIGHUP'] }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'uncaught error');
     await shutdown(signal ? `signal ${signal}` : 'uncaught error', err ? 1 : 0);
   });

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobSlot } from '../application/job-slot.js';
 import type { LoggerPort } from '../application/ports/logger.port.js';
 import { DomainError } from '../domain/errors.js';
@@ -8,30 +9,52 @@ export interface ShutdownDeps {
   server: Server;
   slot: JobSlot;
   logger: LoggerPort;
+  /** Leaves the load balancer's rotation and stops listening for jobs (idempotent). */
+  retire: () => Promise<void>;
+  /** How long a running job may go on to its end before it is cancelled; 0 cancels at once. */
+  drainMs: number;
+  /** How long ending the job, flushing and closing may take after that. */
   graceMs: number;
+  /** The most retire() waits for the balancer. */
+  handoffMs: number;
   exit: (code: number) => void;
 }
 
+export interface Shutdown {
+  /** Starts the shutdown (once); later calls return the same promise. */
+  (reason: string, code?: number): Promise<void>;
+  /** Cuts a drain short: the running job is cancelled now (a second signal). */
+  cancelNow(): void;
+}
+
 /**
- * One idempotent shutdown whose deadline starts first: stop accepting, end a running job
- * (its provider's process group is killed and its events flushed by the use case), let the
- * last response drain, exit. The ephemeral exit after a job takes the same path.
+ * One idempotent shutdown whose deadline starts first: take no new job, leave the balancer and
+ * stop listening, let a running job finish for up to drainMs, then end it (its provider's
+ * process group is killed and its events flushed by the use case), let the last response
+ * drain, exit. The ephemeral exit after a job takes the same path.
  */
-export function createShutdown({ server, slot, logger, graceMs, exit }: ShutdownDeps) {
+export function createShutdown({ server, slot, logger, retire, drainMs, graceMs, handoffMs, exit }: ShutdownDeps): Shutdown {
   let running: Promise<void> | undefined;
-  // The listening socket may already be closed (an ephemeral worker closes it on taking its
-  // job), so wait for the event rather than for close()'s callback.
+  const cut = new AbortController();
+  // The listening socket may already be closed (a worker that retired), so wait for the event
+  // rather than for close()'s callback.
   const closed = once(server, 'close');
-  return (reason: string, code = 0): Promise<void> => {
+  const shutdown = (reason: string, code = 0): Promise<void> => {
     running ??= (async () => {
+      const limitMs = handoffMs + drainMs + graceMs;
       const deadline = setTimeout(() => {
-        logger.error({ reason, graceMs }, 'shutdown deadline passed; exiting');
+        logger.error({ reason, limitMs }, 'shutdown deadline passed; exiting');
         exit(1);
-      }, graceMs);
+      }, limitMs);
       deadline.unref();
       logger.info({ reason }, 'shutting down');
       slot.close();
+      await retire();
       if (server.listening) server.close();
+      if (slot.current && drainMs > 0 && !cut.signal.aborted) {
+        logger.info({ drainMs }, 'draining: the running job may finish');
+        await Promise.race([slot.whenIdle(), sleep(drainMs, undefined, { signal: cut.signal, ref: false }).catch(() => undefined)]);
+      }
       slot.abort(new DomainError('WORKER_SHUTDOWN', 'the worker is shutting down'));
       await slot.whenIdle();
       // The last response ends a moment after the job; its keep-alive connection would hold
@@ -46,4 +69,5 @@ export function createShutdown({ server, slot, logger, graceMs, exit }: Shutdown
     })();
     return running;
   };
+  return Object.assign(shutdown, { cancelNow: () => cut.abort() });
 }

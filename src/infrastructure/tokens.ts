@@ -11,6 +11,7 @@ export const Tokens = {
   Sessions: Symbol.for('unified-worker.Sessions'),
   Persistence: Symbol.for('unified-worker.Persistence'),
   JobSlot: Symbol.for('unified-worker.JobSlot'),
+  Readiness: Symbol.for('unified-worker.Readiness'),
   ExecutionUseCase: Symbol.for('unified-worker.ExecutionUseCase'),
   HttpApp: Symbol.for('unified-worker.HttpApp'),
 } as const;

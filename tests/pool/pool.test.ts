@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quietClaudeEnv } from '../support/claude-harness.js';
 import { apiToken, executeBody } from '../support/e2e-fixture.js';
-import { accepts, freePort, PoolSupervisor, startHaproxy } from '../support/pool-supervisor.js';
+import { accepts, freeWorkerPorts, PoolSupervisor, startHaproxy } from '../support/pool-supervisor.js';
 import { processesInside } from '../support/processes.js';
 import { startScriptedAnthropic, type ScriptedAnthropic } from '../support/scripted-anthropic.js';
 import { collectEvents, postExecute, sseEvents, until } from '../support/sse-client.js';
@@ -32,9 +32,10 @@ describe(`a pool of ${workers} one-job workers behind HAProxy`, () => {
       ANTHROPIC_BASE_URL: model.url,
       CLAUDE_CODE_MAX_RETRIES: '0',
       EXIT_AFTER_JOB: 'true',
+      HANDOFF_MS: '3000',
       LOG_LEVEL: 'info',
     }));
-    const ports = await Promise.all(Array.from({ length: workers }, () => freePort()));
+    const ports = await freeWorkerPorts(workers);
     await pool.start(ports);
     haproxy = await startHaproxy(root, ports);
   });
@@ -61,6 +62,23 @@ describe(`a pool of ${workers} one-job workers behind HAProxy`, () => {
     const served = pool.instances.map((instance) => instance.jobs());
     expect(served.every((count) => count <= 1)).toBe(true);
     expect(served.reduce((a, b) => a + b, 0)).toBe(jobs);
+  });
+
+  it('clients that each send their next job the moment the last one ends all get served, while every worker turns over', async () => {
+    const clients = workers;
+    const rounds = 3;
+    model.script(Array.from({ length: clients * rounds }, () => ({ kind: 'text' as const, text: 'again', delayMs: 300 })));
+    const ends = await Promise.all(
+      Array.from({ length: clients }, async () => {
+        const seen: string[] = [];
+        for (let round = 0; round < rounds; round += 1) {
+          const response = await postExecute(haproxy.url, executeBody(), { token: apiToken });
+          seen.push(response.ok ? String((await collectEvents(response)).at(-1)?.data.type) : `HTTP ${response.status}`);
+        }
+        return seen;
+      }),
+    );
+    expect(ends.flat()).toEqual(Array(clients * rounds).fill('completed'));
   });
 
   /** Every replica back up and seen healthy by HAProxy (it checks each 500 ms): the pool is whole again. */

@@ -23,9 +23,20 @@ export function accepts(port: number): Promise<boolean> {
   });
 }
 
+/** A worker's two ports: jobs, and health, readiness and metrics. */
+export interface WorkerPorts {
+  port: number;
+  controlPort: number;
+}
+
+export async function freeWorkerPorts(count: number): Promise<WorkerPorts[]> {
+  return Promise.all(Array.from({ length: count }, async () => ({ port: await freePort(), controlPort: await freePort() })));
+}
+
 export interface Instance {
   slot: number;
   port: number;
+  controlPort: number;
   worker: WorkerProcess;
   /** How many jobs this process took, from its own log. */
   jobs(): number;
@@ -42,8 +53,8 @@ export class PoolSupervisor {
 
   constructor(private readonly env: (slot: number) => Record<string, string>) {}
 
-  async start(ports: number[]): Promise<void> {
-    await Promise.all(ports.map((port, slot) => this.#launch(slot, port)));
+  async start(ports: WorkerPorts[]): Promise<void> {
+    await Promise.all(ports.map((p, slot) => this.#launch(slot, p)));
   }
 
   live(): Instance[] {
@@ -59,30 +70,35 @@ export class PoolSupervisor {
     await Promise.all(live.map((instance) => instance.worker.exited));
   }
 
-  async #launch(slot: number, port: number): Promise<void> {
-    const worker = await startWorker({ env: { ...this.env(slot), PORT: String(port) } });
+  async #launch(slot: number, ports: WorkerPorts): Promise<void> {
+    const worker = await startWorker({ env: { ...this.env(slot), PORT: String(ports.port), CONTROL_PORT: String(ports.controlPort) } });
     const instance: Instance = {
       slot,
-      port,
+      ...ports,
       worker,
       jobs: () => worker.output.filter((line) => line.includes('"msg":"job started"')).length,
     };
     this.instances.push(instance);
     void worker.exited.then(() => {
-      if (!this.#stopping) this.#restarts.push(this.#launch(slot, port));
+      if (!this.#stopping) this.#restarts.push(this.#launch(slot, ports));
     });
   }
 }
 
-/** HAProxy from Debian running deploy/haproxy/haproxy.cfg, with loopback servers in place of Swarm's tasks. */
-export async function startHaproxy(dir: string, workerPorts: number[]): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const template = await readFile(join(projectRoot, 'deploy/haproxy/haproxy.cfg'), 'utf8');
-  const port = await freePort();
-  const servers = workerPorts.map((p, i) => `    server worker${i + 1} 127.0.0.1:${p}`).join('\n');
-  const config = template
+/** deploy/haproxy/haproxy.cfg with loopback workers, listening on `port`, its Lua from the checkout. */
+export function renderHaproxyConfig(template: string, port: number, workers: WorkerPorts[]): string {
+  const servers = workers.map((w, i) => `    server worker${i + 1} 127.0.0.1:${w.port} port ${w.controlPort}`).join('\n');
+  return template
     .replace(/^\s*bind :8080$/m, `    bind 127.0.0.1:${port}`)
     .replace(/^\s*server-template .*$/m, servers)
-    .replace(/^resolvers docker\n(?:[ \t]+.*\n)+/m, '');
+    .replace(/^resolvers docker\n(?:[ \t]+.*\n)+/m, '')
+    .replaceAll('/usr/local/etc/haproxy/', `${join(projectRoot, 'deploy/haproxy')}/`);
+}
+
+/** HAProxy from Debian running deploy/haproxy/haproxy.cfg, with loopback servers in place of Swarm's tasks. */
+export async function startHaproxy(dir: string, workers: WorkerPorts[]): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+  const port = await freePort();
+  const config = renderHaproxyConfig(await readFile(join(projectRoot, 'deploy/haproxy/haproxy.cfg'), 'utf8'), port, workers);
   const file = join(dir, 'haproxy.cfg');
   await writeFile(file, config);
   // -q: HAProxy reports every health-check change on stderr, and the pool changes all the time.

@@ -1,6 +1,6 @@
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
 import type { ExecutionUseCase } from '../../application/execution.use-case.js';
 import type { JobSlot } from '../../application/job-slot.js';
@@ -11,19 +11,37 @@ import { executeRequestSchema } from './execute-request.schema.js';
 import { toJobRequest } from './execute-request.mapper.js';
 import { readJsonBody } from './json-body.js';
 import { SseEventSink } from './sse.event-sink.js';
+import { VerdictGateSink } from './verdict-gate.sink.js';
 
 export interface ExecuteRouteDeps {
   useCase: ExecutionUseCase;
   slot: JobSlot;
+  beforeVerdict?: () => Promise<void> | undefined;
+  retired?: () => Promise<void>;
   logger: LoggerPort;
   maxBodyBytes: number;
   heartbeatMs?: number;
 }
 
+/** 429 while this worker's job runs; 503 when it will take no job again, which a balancer may retry elsewhere. */
+function refuse(c: Context, slot: JobSlot): Response {
+  return slot.refusal() === 'retiring'
+    ? fail(c, 'WORKER_SHUTDOWN', 'this worker takes no more jobs')
+    : fail(c, 'WORKER_BUSY', 'this worker is running a job');
+}
+
 /** POST /execute: validate, take the worker's one slot, then stream the job as SSE. */
-export function registerExecuteRoute(app: Hono<{ Bindings: HttpBindings }>, { useCase, slot, logger, maxBodyBytes, heartbeatMs }: ExecuteRouteDeps): void {
+export function registerExecuteRoute(app: Hono<{ Bindings: HttpBindings }>, { useCase, slot, beforeVerdict, retired, logger, maxBodyBytes, heartbeatMs }: ExecuteRouteDeps): void {
   app.post('/execute', async (c) => {
-    if (slot.busy) return fail(c, 'WORKER_BUSY', 'this worker is running a job');
+    if (slot.refusal() === 'busy' && retired) {
+      // Only a balancer's slip sends a second request to a pooled one-job worker: HAProxy 2.x
+      // can exceed a server's maxconn as a server comes back while requests are queued
+      // (haproxy/haproxy#2744), and a 503 now would be retried at once on this same worker.
+      // Held until the worker has left the rotation, the 503 is retried on another.
+      await retired();
+      return fail(c, 'WORKER_SHUTDOWN', 'this worker takes no more jobs');
+    }
+    if (slot.refusal()) return refuse(c, slot);
     const body = await readJsonBody(c.env.incoming, maxBodyBytes);
     if (!body.ok) {
       if (body.reason === 'too_large') return fail(c, 'PAYLOAD_TOO_LARGE', `the body is larger than ${maxBodyBytes} bytes`);
@@ -37,16 +55,17 @@ export function registerExecuteRoute(app: Hono<{ Bindings: HttpBindings }>, { us
     const admitted = useCase.admit(toJobRequest(parsed.output));
     if (!admitted.ok) return errorResponse(c, admitted.error);
     const lease = slot.tryAcquire();
-    if (!lease) return fail(c, 'WORKER_BUSY', 'this worker is running a job');
+    if (!lease) return refuse(c, slot);
     // The stream is written to Node's response directly: hono's stream helpers cost several
     // microseconds an event, and the relay of a busy assistant sends hundreds of thousands.
     const res = c.env.outgoing;
     const sink = new SseEventSink(res, heartbeatMs);
+    const events = beforeVerdict ? new VerdictGateSink(sink, beforeVerdict) : sink;
     res.once('close', () => {
       if (!res.writableFinished) lease.abort(new DomainError('CANCELLED', 'the client disconnected'));
     });
     void useCase
-      .execute(admitted.value, sink, lease)
+      .execute(admitted.value, events, lease)
       .catch((error: unknown) => logger.error({ err: error }, 'job stream failed'))
       .finally(() => {
         sink.end();

@@ -5,6 +5,7 @@ import { bearerAuth } from 'hono/bearer-auth';
 import { HTTPException } from 'hono/http-exception';
 import type { ExecutionUseCase } from '../../application/execution.use-case.js';
 import type { JobSlot } from '../../application/job-slot.js';
+import type { Readiness } from '../../application/readiness.js';
 import type { LoggerPort } from '../../application/ports/logger.port.js';
 import type { Secret } from '../../domain/secret.js';
 import { registerControlRoutes } from './control.routes.js';
@@ -15,6 +16,11 @@ import { registerDocsRoutes } from './openapi/docs.routes.js';
 export interface HttpAppDeps {
   useCase: ExecutionUseCase;
   slot: JobSlot;
+  readiness: Readiness;
+  /** Awaited before a job's verdict is sent. */
+  beforeVerdict?: () => Promise<void> | undefined;
+  /** A pooled one-job worker holds a request that finds it busy until this resolves, then answers 503. */
+  retired?: () => Promise<void>;
   logger: LoggerPort;
   metrics: { contentType: string; render(): Promise<string> };
   providers: () => Array<{ id: string; available: boolean; version?: string }>;

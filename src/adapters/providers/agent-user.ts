@@ -10,6 +10,13 @@ import { processesOfUser, signal } from '../shared/process-tree.js';
 export interface AgentUser {
   uid: number;
   gid: number;
+  /** setpriv's path: the CLI then starts with no_new_privs, so nothing it runs gains privileges. */
+  setpriv?: string;
+}
+
+/** The command line that starts `command` as the agent, unable to gain privileges through exec. */
+export function agentCommand(user: AgentUser, command: string, args: string[]): { command: string; args: string[] } {
+  return user.setpriv ? { command: user.setpriv, args: ['--no-new-privs', '--', command, ...args] } : { command, args };
 }
 
 /** Gives the agent's user a directory and everything in it: its workspace, its HOME. */

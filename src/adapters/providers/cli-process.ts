@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { descendantsOf, isAlive, signal } from '../shared/process-tree.js';
-import { handOver, sweep, type AgentUser } from './agent-user.js';
+import { agentCommand, handOver, sweep, type AgentUser } from './agent-user.js';
 
 export interface CliSpec {
   command: string;
@@ -74,7 +74,8 @@ export class CliProcess {
   }
 
   static start(spec: CliSpec, abort: AbortSignal): CliProcess {
-    const child = spawn(spec.command, spec.args, {
+    const { command, args } = spec.user ? agentCommand(spec.user, spec.command, spec.args) : spec;
+    const child = spawn(command, args, {
       cwd: spec.cwd,
       env: spec.env,
       detached: true,
