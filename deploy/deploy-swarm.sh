@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Deploys the pool to a Docker Swarm: loads .env, creates the secrets that are missing, builds
-# and pushes the image, deploys the stack and waits until every replica runs.
+# the image, pushes it and deploys the stack by the pushed digest (tasks then never ask the
+# registry again, one job each), and waits until every replica runs.
 # Usage: deploy/deploy-swarm.sh [stack-name]     (run on a manager node)
+# Env (or .env): WORKER_IMAGE (registry/name:tag every node can pull from), the secrets'
+#   values, BUILD_ARGS (e.g. "--build-arg PROVIDERS=claude-code"), BUILD_CA_FILE (CAs of a
+#   TLS-intercepting proxy, passed to the build as a secret), EXTRA_STACK_FILE (a compose file
+#   merged over swarm.yml), SKIP_BUILD=1 to deploy an image already pushed.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=deploy/docker-build.sh
+. "$here/docker-build.sh"
 stack=${1:-unified-worker}
 env_file=${ENV_FILE:-$here/../.env}
 
@@ -37,10 +44,23 @@ ensure_secret db_api_token "${DB_API_TOKEN:-}"
 ensure_secret postgres_password "${POSTGRES_PASSWORD:-}"
 ensure_secret database_url "postgres://unified_worker:${POSTGRES_PASSWORD:-}@postgres:5432/unified_worker"
 
-docker build -f "$here/Dockerfile" -t "$WORKER_IMAGE" "$here/.."
-docker push "$WORKER_IMAGE"
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  build=(-f "$here/Dockerfile" -t "$WORKER_IMAGE")
+  [ -n "${BUILD_CA_FILE:-}" ] && build+=(--secret "id=ca,src=$BUILD_CA_FILE")
+  # shellcheck disable=SC2206
+  build+=(${BUILD_ARGS:-})
+  docker_build "${build[@]}" "$here/.."
+  docker push "$WORKER_IMAGE" >/dev/null
+fi
+digest=$(docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$WORKER_IMAGE" | grep -m1 "^${WORKER_IMAGE%:*}@") || {
+  echo "no digest for $WORKER_IMAGE: push it first" >&2
+  exit 1
+}
+echo "deploying $digest"
 
-docker stack deploy --with-registry-auth -c "$here/swarm.yml" "$stack"
+files=(-c "$here/swarm.yml")
+[ -n "${EXTRA_STACK_FILE:-}" ] && files+=(-c "$EXTRA_STACK_FILE")
+WORKER_IMAGE=$digest docker stack deploy --resolve-image never "${files[@]}" "$stack"
 
 echo "waiting for the replicas of $stack"
 for _ in $(seq 1 120); do

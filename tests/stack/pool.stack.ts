@@ -1,0 +1,131 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { collectEvents, postExecute, sseEvents, until } from '../support/sse-client.js';
+
+const run = promisify(execFile);
+const url = process.env.STACK_URL!;
+const stack = process.env.STACK_NAME!;
+const workers = Number(process.env.STACK_WORKERS ?? 4);
+const token = process.env.WORKER_API_TOKEN!;
+const docker = async (...args: string[]): Promise<string> => (await run('docker', args, { maxBuffer: 64 * 1024 * 1024 })).stdout.trim();
+
+/** A job whose prompt tells the stack's model server what to do ("[wait 3000]", "[hang]", "[run] cmd"). */
+const body = (prompt: string) => ({ userRequest: prompt, codingAssistantProvider: 'claude-code', codingAssistantAccessToken: 'stack-test-provider-key' });
+
+/** Runs a job through HAProxy: its HTTP status and its last event's type (or the body of a refusal). */
+async function job(prompt: string): Promise<{ status: number; end: string; result?: string; workerId?: string | null }> {
+  const response = await postExecute(url, body(prompt), { token });
+  if (!response.ok) return { status: response.status, end: await response.text() };
+  const events = await collectEvents(response);
+  const last = events.at(-1)?.data as { type: string; result?: string } | undefined;
+  return { status: response.status, end: last?.type ?? 'none', result: last?.result, workerId: response.headers.get('x-worker-id') };
+}
+
+const since = new Date().toISOString();
+
+async function waitForReplicas(): Promise<void> {
+  for (;;) {
+    const replicas = await docker('service', 'ls', '--filter', `name=${stack}_worker`, '--format', '{{.Replicas}}');
+    const [running, wanted] = replicas.split('/').map(Number);
+    if (running === wanted && wanted === workers) return;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+describe(`the Swarm stack: HAProxy and ${workers} one-job workers on a real engine`, () => {
+  beforeAll(waitForReplicas);
+
+  it('runs the worker image asked for, by digest, under tini as PID 1', async () => {
+    const image = await docker('service', 'inspect', `${stack}_worker`, '--format', '{{.Spec.TaskTemplate.ContainerSpec.Image}}');
+    expect(image.startsWith(`${process.env.STACK_WORKER_IMAGE!.replace(/:[^:/]+$/, '')}@sha256:`)).toBe(true);
+    const container = (await docker('ps', '--filter', `label=com.docker.swarm.service.name=${stack}_worker`, '--format', '{{.ID}}')).split('\n')[0]!;
+    expect(await docker('exec', container, 'cat', '/proc/1/comm')).toBe('tini');
+  });
+
+  it(`runs ${3 * workers} concurrent jobs to completion: none meets a 503 or a 429`, async () => {
+    const results = await Promise.all(Array.from({ length: 3 * workers }, () => job('[wait 3000] concurrent')));
+    expect(results.map((r) => `${r.status} ${r.end}`)).toEqual(Array(3 * workers).fill('200 completed'));
+  });
+
+  it('runs 50 sequential jobs to completion', async () => {
+    const ends: string[] = [];
+    for (let i = 0; i < 50; i++) ends.push(`${(await job('sequential')).end}`);
+    expect(ends).toEqual(Array(50).fill('completed'));
+  });
+
+  it('serves clients that each send their next job the moment the last one ends', async () => {
+    const rounds = await Promise.all(
+      Array.from({ length: workers }, async () => {
+        const ends: string[] = [];
+        for (let i = 0; i < 4; i++) {
+          const r = await job('[wait 1000] back to back');
+          ends.push(`${r.status} ${r.end}`);
+        }
+        return ends;
+      }),
+    );
+    expect(rounds.flat()).toEqual(Array(4 * workers).fill('200 completed'));
+  });
+
+  it('holds a request that arrives while every worker is busy, and completes it', async () => {
+    await waitForReplicas();
+    const busy = Array.from({ length: workers }, () => job('[wait 6000] occupying'));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const late = await job('late');
+    expect(`${late.status} ${late.end}`).toBe('200 completed');
+    expect((await Promise.all(busy)).map((r) => r.end)).toEqual(Array(workers).fill('completed'));
+  });
+
+  it("lets the agent write its workspace, but not read the worker's secrets or gain privileges", async () => {
+    const r = await job('[run] echo written > note.txt && cat note.txt; cat /run/secrets/worker_api_token 2>&1 | head -c 60; echo; grep NoNewPrivs /proc/self/status');
+    expect(r.end).toBe('completed');
+    expect(r.result).toContain('written');
+    expect(r.result).toContain('Permission denied');
+    expect(r.result).not.toContain(token);
+    expect(r.result).toMatch(/NoNewPrivs:\s*1/);
+  });
+
+  it('completes every job in flight through a rolling update (docker service update --force)', async () => {
+    await waitForReplicas();
+    const inFlight = Array.from({ length: workers }, () => job('[wait 8000] during an update'));
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const update = docker('service', 'update', '--force', '--detach', `${stack}_worker`);
+    const more = Array.from({ length: workers }, () => job('[wait 2000] arriving during the update'));
+    await update;
+    const results = await Promise.all([...inFlight, ...more]);
+    expect(results.map((r) => `${r.status} ${r.end}`)).toEqual(Array(2 * workers).fill('200 completed'));
+    for (;;) {
+      const state = await docker('service', 'inspect', `${stack}_worker`, '--format', '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}');
+      if (state === 'completed' || state === '') break;
+      if (state.includes('rollback') || state === 'paused') throw new Error(`the update ended ${state}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  });
+
+  it('a worker killed mid-job: its client sees the stream end without a verdict, every other job completes, the replica is replaced', async () => {
+    await waitForReplicas();
+    const response = await postExecute(url, body('[hang] killed'), { token });
+    const victim = response.headers.get('x-worker-id')!;
+    const events = sseEvents(response);
+    await until(events, 'connected');
+    const others = Array.from({ length: workers - 1 }, () => job('[wait 3000] beside the killed one'));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await docker('kill', '--signal', 'KILL', victim);
+    const rest: string[] = [];
+    try {
+      for await (const event of events) rest.push(event.data.type);
+    } catch {
+      rest.push('stream broken');
+    }
+    expect(rest).not.toContain('completed');
+    expect((await Promise.all(others)).map((r) => r.end)).toEqual(Array(workers - 1).fill('completed'));
+    await waitForReplicas();
+    expect((await job('after the kill')).end).toBe('completed');
+  });
+
+  it('marked no task unhealthy during all of this', async () => {
+    const events = await docker('events', '--since', since, '--until', new Date().toISOString(), '--filter', 'event=health_status', '--format', '{{.Status}} {{.Actor.Attributes.name}}');
+    expect(events.split('\n').filter((line) => line.includes('unhealthy'))).toEqual([]);
+  });
+});
