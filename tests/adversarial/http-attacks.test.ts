@@ -4,17 +4,6 @@ import { apiToken, executeBody, startE2e, type E2eFixture } from '../support/e2e
 import { freePort } from '../support/pool-supervisor.js';
 import { postExecute, sseEvents, until } from '../support/sse-client.js';
 
-function refused(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect(Number(port), hostname, () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.on('error', () => resolve(true));
-  });
-}
-
 describe('attacks on the HTTP surface', () => {
   let fx: E2eFixture;
   afterEach(async () => fx?.close());
@@ -30,16 +19,17 @@ describe('attacks on the HTTP surface', () => {
     expect((await postExecute(fx.worker.url, executeBody(), { token: apiToken })).status).toBe(429);
   });
 
-  it('attack 7: an ephemeral worker stops listening once it takes its job, so a balancer retries elsewhere; its health port stays up', async () => {
-    const healthPort = await freePort();
-    fx = await startE2e({ EXIT_AFTER_JOB: 'true', HEALTH_PORT: String(healthPort) });
+  it('attack 7: an ephemeral worker answers 429 while its job runs, stays ready on its control port', async () => {
+    const controlPort = await freePort();
+    fx = await startE2e({ EXIT_AFTER_JOB: 'true', CONTROL_PORT: String(controlPort), HANDOFF_MS: '0' });
+    const control = `http://127.0.0.1:${controlPort}`;
     fx.model.script([{ kind: 'hang' }]);
     const events = sseEvents(await postExecute(fx.worker.url, executeBody(), { token: apiToken }));
     await until(events, 'connected');
-    expect(await refused(fx.worker.url)).toBe(true);
-    const health = await fetch(`http://127.0.0.1:${healthPort}/health`);
-    expect(health.status).toBe(200);
-    expect((await fetch(`http://127.0.0.1:${healthPort}/execute`, { method: 'POST' })).status).toBe(404);
+    expect((await postExecute(fx.worker.url, executeBody(), { token: apiToken })).status).toBe(429);
+    expect((await fetch(`${control}/health`)).status).toBe(200);
+    expect((await fetch(`${control}/ready`)).status).toBe(200);
+    expect((await fetch(`${control}/execute`, { method: 'POST' })).status).toBe(404);
   });
 
   it('attack 8: a slowloris client is cut within twice the headers timeout', async () => {

@@ -108,6 +108,22 @@ export function openApiDocument(version: string): object {
           },
         },
       },
+      '/ready': {
+        get: {
+          operationId: 'ready',
+          summary: 'Whether a load balancer should keep this worker in rotation (also on the control port)',
+          responses: {
+            '200': {
+              description: 'It takes jobs, or runs its one job',
+              content: { 'application/json': { schema: { type: 'object', required: ['status'], properties: { status: { const: 'ready' } } } } },
+            },
+            '503': {
+              description: 'It takes no job again: its one job is ending, or it drains',
+              content: { 'application/json': { schema: { type: 'object', required: ['status'], properties: { status: { const: 'retiring' } } } } },
+            },
+          },
+        },
+      },
       '/status': {
         get: {
           operationId: 'status',
@@ -121,7 +137,7 @@ export function openApiDocument(version: string): object {
                     type: 'object',
                     required: ['status'],
                     properties: {
-                      status: { enum: ['idle', 'busy'] },
+                      status: { enum: ['idle', 'busy', 'retiring'] },
                       jobId: { type: 'string' },
                       provider: { type: 'string' },
                       startedAt: { type: 'string' },
