@@ -22,6 +22,8 @@ const integer = (fallback: number, min: number, max: number) =>
     v.maxValue(max),
   );
 
+const optionalPort = v.optional(v.pipe(v.string(), v.transform(Number), v.integer('must be an integer'), v.minValue(1), v.maxValue(65535)));
+
 const optionalText = v.optional(v.pipe(v.string(), v.trim(), v.transform((s) => (s === '' ? undefined : s))));
 
 // hono's bearer auth matches tokens against RFC 6750's token68 characters.
@@ -30,9 +32,9 @@ const apiTokenShape = /^[A-Za-z0-9._~+/-]{16,}=*$/;
 /** Every variable the worker reads; valibot refuses a bad value at start, not mid-job. */
 const envSchema = v.object({
   PORT: integer(5000, 0, 65535),
-  CONTROL_PORT: v.optional(v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1), v.maxValue(65535))),
+  CONTROL_PORT: optionalPort,
   // The control port's earlier name.
-  HEALTH_PORT: v.optional(v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1), v.maxValue(65535))),
+  HEALTH_PORT: optionalPort,
   HOST: optionalText,
   WORKER_API_TOKEN: optionalText,
   WORKER_API_TOKEN_FILE: optionalText,

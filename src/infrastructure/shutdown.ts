@@ -50,7 +50,6 @@ export function createShutdown({ server, slot, logger, retire, drainMs, graceMs,
       logger.info({ reason }, 'shutting down');
       slot.close();
       await retire();
-      if (server.listening) server.close();
       if (slot.current && drainMs > 0 && !cut.signal.aborted) {
         logger.info({ drainMs }, 'draining: the running job may finish');
         await Promise.race([slot.whenIdle(), sleep(drainMs, undefined, { signal: cut.signal, ref: false }).catch(() => undefined)]);

@@ -23,9 +23,16 @@ export interface ExecuteRouteDeps {
   heartbeatMs?: number;
 }
 
-/** 429 while this worker's job runs; 503 when it will take no job again, which a balancer may retry elsewhere. */
-function refuse(c: Context, slot: JobSlot): Response {
-  return slot.refusal() === 'retiring'
+/**
+ * 429 while this worker's job runs; 503 when it will take no job again, which a balancer may
+ * retry elsewhere. Only a balancer's slip sends a second request to a pooled one-job worker
+ * (`retired` set): HAProxy 2.x can exceed a server's maxconn as a server comes back while
+ * requests are queued (haproxy/haproxy#2744), and a 503 at once would be retried on this same
+ * worker. Held until the worker has left the rotation, the 503 is retried on another.
+ */
+async function refuse(c: Context, slot: JobSlot, retired: (() => Promise<void>) | undefined): Promise<Response> {
+  if (slot.refusal() === 'busy' && retired) await retired();
+  return slot.refusal() === 'retiring' || retired
     ? fail(c, 'WORKER_SHUTDOWN', 'this worker takes no more jobs')
     : fail(c, 'WORKER_BUSY', 'this worker is running a job');
 }
@@ -33,15 +40,7 @@ function refuse(c: Context, slot: JobSlot): Response {
 /** POST /execute: validate, take the worker's one slot, then stream the job as SSE. */
 export function registerExecuteRoute(app: Hono<{ Bindings: HttpBindings }>, { useCase, slot, beforeVerdict, retired, logger, maxBodyBytes, heartbeatMs }: ExecuteRouteDeps): void {
   app.post('/execute', async (c) => {
-    if (slot.refusal() === 'busy' && retired) {
-      // Only a balancer's slip sends a second request to a pooled one-job worker: HAProxy 2.x
-      // can exceed a server's maxconn as a server comes back while requests are queued
-      // (haproxy/haproxy#2744), and a 503 now would be retried at once on this same worker.
-      // Held until the worker has left the rotation, the 503 is retried on another.
-      await retired();
-      return fail(c, 'WORKER_SHUTDOWN', 'this worker takes no more jobs');
-    }
-    if (slot.refusal()) return refuse(c, slot);
+    if (slot.refusal()) return refuse(c, slot, retired);
     const body = await readJsonBody(c.env.incoming, maxBodyBytes);
     if (!body.ok) {
       if (body.reason === 'too_large') return fail(c, 'PAYLOAD_TOO_LARGE', `the body is larger than ${maxBodyBytes} bytes`);
@@ -55,7 +54,7 @@ export function registerExecuteRoute(app: Hono<{ Bindings: HttpBindings }>, { us
     const admitted = useCase.admit(toJobRequest(parsed.output));
     if (!admitted.ok) return errorResponse(c, admitted.error);
     const lease = slot.tryAcquire();
-    if (!lease) return refuse(c, slot);
+    if (!lease) return refuse(c, slot, retired);
     // The stream is written to Node's response directly: hono's stream helpers cost several
     // microseconds an event, and the relay of a busy assistant sends hundreds of thousands.
     const res = c.env.outgoing;
