@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { apiToken, executeBody, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
 import { processesInside } from '../support/processes.js';
 import { collectEvents, postExecute, sseEvents, until } from '../support/sse-client.js';
+import { freePort } from '../support/pool-supervisor.js';
 import { startWorker } from '../support/worker-process.js';
 
 async function waitFor(condition: () => boolean | Promise<boolean>): Promise<void> {
@@ -69,6 +70,50 @@ describe('the worker process over a job\'s life', () => {
     expect(error.data).toMatchObject({ code: 'WORKER_SHUTDOWN', retryable: true });
     expect(await fx.worker.exited).toEqual({ code: 0, signal: null });
     expect(processesInside(fx.workspaceDir)).toEqual([]);
+  });
+
+  it('with DRAIN_TIMEOUT_MS, SIGTERM takes no new job but lets the running one finish, then exits 0', async () => {
+    fx = await startE2e({ DRAIN_TIMEOUT_MS: '60000' });
+    fx.model.script([{ kind: 'text', text: 'finished while draining', delayMs: 1500 }]);
+    const events = sseEvents(await postExecute(fx.worker.url, executeBody(), { token: apiToken }));
+    await until(events, 'connected');
+    await waitFor(() => fx.model.mainLoopRequests().length > 0);
+    process.kill(fx.worker.pid, 'SIGTERM');
+    await waitFor(async () => (await postExecute(fx.worker.url, executeBody(), { token: apiToken }).then(() => false, () => true)));
+    expect((await until(events, 'completed')).data).toMatchObject({ result: 'finished while draining' });
+    expect(await fx.worker.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('a second SIGTERM during the drain cancels the running job with WORKER_SHUTDOWN', async () => {
+    fx = await startE2e({ DRAIN_TIMEOUT_MS: '600000' });
+    const events = await startHangingJob(fx);
+    process.kill(fx.worker.pid, 'SIGTERM');
+    await waitFor(() => fx.worker.output.some((line) => line.includes('"msg":"draining: the running job may finish"')));
+    process.kill(fx.worker.pid, 'SIGTERM');
+    expect((await until(events, 'error')).data).toMatchObject({ code: 'WORKER_SHUTDOWN' });
+    expect(await fx.worker.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('a pooled one-job worker is ready while its job runs and sends its verdict only after a readiness check saw it leave', async () => {
+    const controlPort = await freePort();
+    fx = await startE2e({ EXIT_AFTER_JOB: 'true', CONTROL_PORT: String(controlPort), HANDOFF_MS: '10000' });
+    const ready = `http://127.0.0.1:${controlPort}/ready`;
+    fx.model.script([{ kind: 'text', text: 'handed off', delayMs: 500 }]);
+    const events = sseEvents(await postExecute(fx.worker.url, executeBody(), { token: apiToken }));
+    await until(events, 'connected');
+    expect((await fetch(ready)).status).toBe(200);
+    // A request the balancer should not have sent waits until the worker has left, then gets 503.
+    const held = postExecute(fx.worker.url, executeBody(), { token: apiToken });
+    let verdict = false;
+    const finished = until(events, 'completed').then((event) => ((verdict = true), event));
+    // Probe as a balancer would until the worker says it is leaving: the verdict must not be out yet.
+    while ((await fetch(ready)).status === 200) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(verdict).toBe(false);
+    expect((await finished).data).toMatchObject({ result: 'handed off' });
+    const refusal = await held;
+    expect(refusal.status).toBe(503);
+    expect(await refusal.json()).toMatchObject({ error: { code: 'WORKER_SHUTDOWN' } });
+    expect(await fx.worker.exited).toEqual({ code: 0, signal: null });
   });
 
   it('exits 0 after its one job when EXIT_AFTER_JOB is on', async () => {
