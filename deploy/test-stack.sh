@@ -4,7 +4,7 @@
 # and tests/stack/ drives it through HAProxy. Everything comes from this machine: base images
 # from Debian's packages and the npm registry (deploy/local-images/), a registry on loopback
 # that deploy-swarm.sh pushes to. Images are kept, so a second run takes minutes.
-# Prints "N passed, M failed"; exits non-zero on any failure.
+# Prints "N passed, M failed"; exits non-zero on any failure. Arguments go to vitest (-t NAME).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -92,7 +92,7 @@ until curl -fsS -o /dev/null "http://127.0.0.1:$PUBLISHED_PORT/health" 2>/dev/nu
 # --- the checks ----------------------------------------------------------------------------
 export STACK_URL=http://127.0.0.1:$PUBLISHED_PORT STACK_NAME=$stack STACK_WORKERS=$replicas STACK_WORKER_IMAGE=$WORKER_IMAGE
 status=0
-(cd "$root" && npx vitest run --config tests/stack/vitest.config.ts) || status=$?
+(cd "$root" && npx vitest run --config tests/stack/vitest.config.ts "$@") || status=$?
 
 # No docker command may have reached beyond this machine.
 if tail -c +"$((log_start + 1))" "$dockerd_log" 2>/dev/null | grep -iE 'pull|registry-1|docker\.io|resolve' | grep -vE "127\.0\.0\.1:$registry_port|Swarm|swarm" | grep -iE 'https?://|lookup|pulling' >&2; then
@@ -101,5 +101,11 @@ if tail -c +"$((log_start + 1))" "$dockerd_log" 2>/dev/null | grep -iE 'pull|reg
   status=1
 fi
 
-if [ "${KEEP_STACK:-0}" != 1 ]; then docker stack rm "$stack" >/dev/null; fi
+if [ "${KEEP_STACK:-0}" = 1 ]; then
+  # What bench/stack-pool.ts needs to drive the kept stack; the token stays root's.
+  (umask 077 && printf 'STACK_URL=%s\nSTACK_NAME=%s\nSTACK_WORKERS=%s\nWORKER_API_TOKEN=%s\n' "$STACK_URL" "$stack" "$replicas" "$WORKER_API_TOKEN" >"$state/stack.env")
+  log "the stack is kept; its settings are in $state/stack.env"
+else
+  docker stack rm "$stack" >/dev/null
+fi
 exit "$status"
