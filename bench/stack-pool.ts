@@ -52,8 +52,21 @@ async function workerMemory(): Promise<number[]> {
   });
 }
 
-/** Per replica slot: its worker's "stopped" to the next task's "listening", in ms. */
-async function turnovers(since: string): Promise<number[]> {
+/** Until every replica is healthy (so listed in DNS) and HAProxy has had a moment to check it. */
+async function poolWhole(): Promise<void> {
+  for (;;) {
+    const healthy = (await docker('ps', '-q', '--filter', `label=com.docker.swarm.service.name=${stack}_worker`, '--filter', 'health=healthy')).split('\n').filter(Boolean);
+    if (healthy.length >= workers) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+}
+
+/**
+ * Per replica slot, from the workers' logs: a worker stopping to its replacement listening, and
+ * to its replacement's first job while requests were waiting (`busy`: when jobs were queued).
+ */
+async function turnovers(since: string, busy: Array<[number, number]>): Promise<{ listening: number[]; nextJob: number[] }> {
   const logs = await docker('service', 'logs', '--since', since, `${stack}_worker`);
   const bySlot = new Map<string, Array<{ at: number; msg: string }>>();
   for (const line of logs.split('\n')) {
@@ -61,28 +74,43 @@ async function turnovers(since: string): Promise<number[]> {
     const json = line.slice(line.indexOf('{'));
     if (!slot || !json.startsWith('{')) continue;
     const entry = JSON.parse(json) as { time?: string; msg?: string };
-    if (entry.msg !== 'stopped' && entry.msg !== 'listening') continue;
+    if (entry.msg !== 'stopped' && entry.msg !== 'listening' && entry.msg !== 'job started') continue;
     bySlot.set(slot, [...(bySlot.get(slot) ?? []), { at: Date.parse(entry.time!), msg: entry.msg }]);
   }
-  const gaps: number[] = [];
+  const listening: number[] = [];
+  const nextJob: number[] = [];
+  const loaded = (at: number) => busy.some(([from, to]) => at >= from && at <= to);
   for (const events of bySlot.values()) {
     events.sort((a, b) => a.at - b.at);
-    for (let i = 1; i < events.length; i++) if (events[i - 1]!.msg === 'stopped' && events[i]!.msg === 'listening') gaps.push(events[i]!.at - events[i - 1]!.at);
+    for (let i = 0; i < events.length; i++) {
+      if (events[i]!.msg !== 'stopped') continue;
+      const up = events.slice(i + 1).find((e) => e.msg === 'listening');
+      const job = events.slice(i + 1).find((e) => e.msg === 'job started');
+      if (up) listening.push(up.at - events[i]!.at);
+      if (job && loaded(events[i]!.at) && loaded(job.at)) nextJob.push(job.at - events[i]!.at);
+    }
   }
-  return gaps;
+  return { listening, nextJob };
 }
 
 const since = new Date().toISOString();
+const busy: Array<[number, number]> = [];
+await poolWhole();
 const idleMemory = await workerMemory();
 let busyMemory: number[] = [];
 for (const seconds of jobSeconds) {
   const prompt = `[wait ${seconds * 1000}] bench`;
+  await poolWhole();
   const alone = await job(prompt);
+  await poolWhole();
   const jobs = workers * rounds;
   const started = performance.now();
+  const loadedFrom = Date.now();
   const sampling = new Promise((resolve) => setTimeout(resolve, (seconds * 1000) / 2)).then(async () => (busyMemory = await workerMemory()));
   const results = await Promise.all(Array.from({ length: jobs }, () => job(prompt)));
   await sampling;
+  // The last round waits for nobody: its replicas' turnover is not a loaded one.
+  busy.push([loadedFrom, Date.now() - seconds * 1000]);
   const minutes = (performance.now() - started) / 60_000;
   const failed = results.filter((r) => r.end !== 'completed').length;
   report(`stack-pool: ${jobs} jobs of ${seconds} s through HAProxy and ${workers} one-job workers (${failed} not completed)`, [
@@ -96,10 +124,14 @@ for (const seconds of jobSeconds) {
     ['p95 under load', percentile(waits, 95)],
   ]);
 }
-const gaps = await turnovers(since);
-report(`stack-pool: turnover, a worker stopping to its replacement listening (${gaps.length} replacements)`, [
-  ['median', median(gaps)],
-  ['p95', percentile(gaps, 95)],
+const { listening, nextJob } = await turnovers(since, busy);
+report(`stack-pool: turnover, a worker stopping to its replacement listening (${listening.length} replacements)`, [
+  ['median', median(listening)],
+  ['p95', percentile(listening, 95)],
+]);
+report(`stack-pool: turnover under load, a worker stopping to its replacement's next job (${nextJob.length})`, [
+  ['median', median(nextJob)],
+  ['p95', percentile(nextJob, 95)],
 ]);
 report('stack-pool: worker container memory (median of the replicas)', [
   ['idle', median(idleMemory)],

@@ -33,6 +33,8 @@ if ! docker info >/dev/null 2>&1; then
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
 fi
 docker info >/dev/null
+# An engine started before this run logs wherever its stderr goes: checked when that is a file.
+if pid=$(pidof dockerd) && [ -f "/proc/$pid/fd/2" ]; then dockerd_log=$(readlink "/proc/$pid/fd/2"); fi
 # Only what this run's engine logs from now on is checked for pulls from elsewhere.
 log_start=0
 [ -f "$dockerd_log" ] && log_start=$(wc -c <"$dockerd_log")
@@ -92,12 +94,39 @@ until curl -fsS -o /dev/null "http://127.0.0.1:$PUBLISHED_PORT/health" 2>/dev/nu
 # --- the checks ----------------------------------------------------------------------------
 export STACK_URL=http://127.0.0.1:$PUBLISHED_PORT STACK_NAME=$stack STACK_WORKERS=$replicas STACK_WORKER_IMAGE=$WORKER_IMAGE
 status=0
-(cd "$root" && npx vitest run --config tests/stack/vitest.config.ts "$@") || status=$?
+summaries=$state/summaries.txt
+: >"$summaries"
+# suite ARGS...: runs vitest on tests/stack/ and keeps its "N passed, M failed" line (a suite
+# that could not count counts as one failure).
+suite() {
+  local out code=0
+  out=$(mktemp)
+  (cd "$root" && npx vitest run --config tests/stack/vitest.config.ts "$@") 2>&1 | tee "$out" >&2 || code=$?
+  grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" >>"$summaries" || { echo "0 passed, 1 failed" >>"$summaries"; code=1; }
+  rm -f "$out"
+  return "$code"
+}
+suite tests/stack/pool.stack.ts "$@" || status=1
+
+# --- the same pool under docker-compose, on one host ---------------------------------------
+command -v docker-compose >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null
+compose=(docker-compose -f "$root/deploy/docker-compose.yml" -f "$root/tests/stack/compose-test.yml" -p uwcompose)
+log "the same pool under docker-compose (3 workers)"
+compose_port=${COMPOSE_PORT:-18081}
+(
+  export PUBLISHED_PORT=$compose_port
+  "${compose[@]}" down -v >/dev/null 2>&1 || true
+  "${compose[@]}" up -d --no-build --scale worker=3 >&2
+  until curl -fsS -o /dev/null "http://127.0.0.1:$compose_port/health" 2>/dev/null; do sleep 1; done
+  STACK_URL=http://127.0.0.1:$compose_port STACK_WORKERS=3 COMPOSE_PROJECT_NAME=uwcompose suite tests/stack/compose.stack.ts "$@"
+) || status=1
+"${compose[@]}" down -v >/dev/null 2>&1 || true
 
 # No docker command may have reached beyond this machine.
+[ -f "$dockerd_log" ] || log "dockerd's log is not a file here: pulls from elsewhere go unchecked"
 if tail -c +"$((log_start + 1))" "$dockerd_log" 2>/dev/null | grep -iE 'pull|registry-1|docker\.io|resolve' | grep -vE "127\.0\.0\.1:$registry_port|Swarm|swarm" | grep -iE 'https?://|lookup|pulling' >&2; then
   log "dockerd reached (or tried to reach) a registry beyond this machine"
-  echo "0 passed, 1 failed"
+  echo "0 passed, 1 failed" >>"$summaries"
   status=1
 fi
 
@@ -108,4 +137,6 @@ if [ "${KEEP_STACK:-0}" = 1 ]; then
 else
   docker stack rm "$stack" >/dev/null
 fi
+# The whole run's count: the Swarm suite, the compose suite, the engine's log.
+awk '{ passed += $1; failed += $3 } END { printf "%d passed, %d failed\n", passed, failed }' "$summaries"
 exit "$status"
