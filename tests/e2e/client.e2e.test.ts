@@ -92,4 +92,20 @@ describe('unified-worker/client against the real worker', () => {
     const ended = await fx.worker.logged('job ended');
     expect(ended).toMatchObject({ failure: 'CANCELLED' });
   });
+
+  it('reports a worker that dies mid-job as WORKER_LOST, not a bare network error', async () => {
+    fx = await startE2e();
+    const client = new WorkerClient({ baseUrl: fx.worker.url, apiToken });
+    fx.model.script([{ kind: 'hang' }]);
+    const seen: string[] = [];
+    const running = (async () => {
+      for await (const event of client.execute(executeBody() as ExecuteRequestBody)) {
+        seen.push(event.type);
+        if (event.type === 'message' && event.stage === 'provider') process.kill(fx.worker.pid, 'SIGKILL');
+      }
+    })();
+    await expect(running).rejects.toMatchObject({ name: 'WorkerError', code: 'WORKER_LOST' });
+    expect(seen).not.toContain('completed');
+    fx.model.dropHanging();
+  });
 });

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { collectEvents, postExecute } from '../support/sse-client.js';
@@ -49,5 +52,19 @@ describe(`docker-compose on one host: HAProxy and ${workers} one-job workers, ea
       const homes = await docker('exec', container, 'sh', '-c', 'ls -A /workspace/.unified-worker/homes 2>/dev/null || true');
       expect({ container, left, homes }).toEqual({ container, left: '', homes: '' });
     }
+  });
+
+  it('refuses to start a worker whose credential file the agent could read', async () => {
+    const image = process.env.WORKER_IMAGE!;
+    const dir = await mkdtemp(join(tmpdir(), 'uw-secret-'));
+    await writeFile(join(dir, 'worker_api_token'), 'a-token-anyone-could-read-0123', { mode: 0o444 });
+    await chmod(join(dir, 'worker_api_token'), 0o444);
+    const started = await run('docker', ['run', '--rm', '-v', `${dir}/worker_api_token:/run/secrets/worker_api_token:ro`, image]).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+    );
+    await rm(dir, { recursive: true });
+    expect(started.code).toBe(78);
+    expect(started.stderr).toContain('is readable by agent');
   });
 });

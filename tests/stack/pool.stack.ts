@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { collectEvents, postExecute, sseEvents, until } from '../support/sse-client.js';
+import { WorkerClient } from '../../src/adapters/client/index.js';
+import { collectEvents, postExecute } from '../support/sse-client.js';
 
 const run = promisify(execFile);
 const url = process.env.STACK_URL!;
@@ -103,22 +104,23 @@ describe(`the Swarm stack: HAProxy and ${workers} one-job workers on a real engi
     }
   });
 
-  it('a worker killed mid-job: its client sees the stream end without a verdict, every other job completes, the replica is replaced', async () => {
+  it('a worker killed mid-job: the typed client reports WORKER_LOST, every other job completes, the replica is replaced', async () => {
     await waitForReplicas();
-    const response = await postExecute(url, body('[hang] killed'), { token });
-    const victim = response.headers.get('x-worker-id')!;
-    const events = sseEvents(response);
-    await until(events, 'connected');
+    const client = new WorkerClient({ baseUrl: url, apiToken: token });
+    let victim: string | undefined;
+    const seen: string[] = [];
+    const killed = (async () => {
+      for await (const event of client.execute(body('[hang] killed'))) {
+        seen.push(event.type);
+        if (event.type === 'connected') victim = event.workerId;
+      }
+    })();
+    while (!victim) await new Promise((resolve) => setTimeout(resolve, 100));
     const others = Array.from({ length: workers - 1 }, () => job('[wait 3000] beside the killed one'));
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await docker('kill', '--signal', 'KILL', victim);
-    const rest: string[] = [];
-    try {
-      for await (const event of events) rest.push(event.data.type);
-    } catch {
-      rest.push('stream broken');
-    }
-    expect(rest).not.toContain('completed');
+    await expect(killed).rejects.toMatchObject({ code: 'WORKER_LOST' });
+    expect(seen).not.toContain('completed');
     expect((await Promise.all(others)).map((r) => r.end)).toEqual(Array(workers - 1).fill('completed'));
     await waitForReplicas();
     expect((await job('after the kill')).end).toBe('completed');

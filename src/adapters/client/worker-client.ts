@@ -37,9 +37,16 @@ export class WorkerClient {
     const response = await this.#send('/execute', { method: 'POST', body: JSON.stringify(request), signal });
     const events = response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
     const reader = events.getReader();
+    const lost = () => new WorkerError(0, 'WORKER_LOST', 'the stream ended before the job did: the worker or the connection was lost');
     try {
-      for (let next = await reader.read(); !next.done; next = await reader.read()) {
-        yield JSON.parse(next.value.data) as JobEvent;
+      for (;;) {
+        const next = await reader.read().catch(() => {
+          throw signal?.aborted ? signal.reason : lost();
+        });
+        if (next.done) throw lost();
+        const event = JSON.parse(next.value.data) as JobEvent;
+        yield event;
+        if (event.type === 'completed' || event.type === 'error') return;
       }
     } finally {
       // Leaving early (break, throw, abort) closes the connection: the worker cancels the job.
