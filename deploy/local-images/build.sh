@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 prefix=${LOCAL_IMAGE_PREFIX:-uw-local}
 node_major=${NODE_VERSION:-24}
 npm_major=${NPM_VERSION:-11}
-debian_image=$prefix/debian:bookworm
+debian_image=$prefix/debian:bookworm-slim
 node_image=$prefix/node:$node_major-bookworm
 haproxy_image=$prefix/haproxy:2.6
 postgres_image=$prefix/postgres:15
@@ -38,6 +38,11 @@ build_debian() {
   # The host's apt settings that concern reaching the mirror (e.g. an archive snapshot's dates).
   grep -lE 'Check-Valid-Until|Check-Date' /etc/apt/apt.conf.d/* 2>/dev/null | xargs -r -I{} cp {} "$root/etc/apt/apt.conf.d/"
   printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' > "$root/etc/apt/apt.conf.d/90-no-recommends"
+  # As Debian's own slim images: no manuals, docs or translations, now or in what apt adds later.
+  printf '%s\n' 'path-exclude=/usr/share/doc/*' 'path-include=/usr/share/doc/*/copyright' 'path-exclude=/usr/share/man/*' \
+    'path-exclude=/usr/share/locale/*' 'path-exclude=/usr/share/info/*' > "$root/etc/dpkg/dpkg.cfg.d/90-slim"
+  find "$root/usr/share/doc" -mindepth 1 ! -name copyright ! -type d -delete
+  rm -rf "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/locale/*
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
   tar -C "$root" -c . | docker import --change 'CMD ["bash"]' - "$debian_image" >/dev/null
   rm -rf "$root"
