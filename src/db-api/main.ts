@@ -4,6 +4,19 @@ import { createDbApiApp } from './db-api.app.js';
 import { migrate } from './migrations.js';
 import { openSql } from './sql.js';
 
+const log = (line: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify(line)}\n`);
+
+/** A whole number of milliseconds from the environment, or the default; anything else stops the start. */
+function millis(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d+$/.test(text)) {
+    process.stderr.write(`db-api: ${name} must be a whole number of milliseconds\n`);
+    process.exit(2);
+  }
+  return Number(text);
+}
+
 /** `npm run db-api`: the reference DB API on DATABASE_URL, or on an embedded PostgreSQL. */
 async function main(): Promise<void> {
   const token = process.env.DB_API_TOKEN ?? (process.env.DB_API_TOKEN_FILE && readFileSync(process.env.DB_API_TOKEN_FILE, 'utf8').trim());
@@ -17,11 +30,26 @@ async function main(): Promise<void> {
   await migrate(sql);
   const port = Number(process.env.DB_API_PORT ?? 5100);
   const hostname = process.env.DB_API_HOST ?? '127.0.0.1';
-  const server = serve({ fetch: createDbApiApp(sql, token).fetch, port, hostname }, (info) => {
-    process.stdout.write(`${JSON.stringify({ msg: 'listening', port: info.port, host: hostname, database: databaseUrl ? 'postgresql' : 'embedded' })}\n`);
+  const api = createDbApiApp({
+    sql,
+    token,
+    leaseSweepMs: millis('DB_API_LEASE_SWEEP_MS', 1000),
+    pollMs: millis('DB_API_POLL_MS', 1000),
+    keepAliveMs: millis('DB_API_KEEPALIVE_MS', 15_000),
+    log,
+  });
+  const server = serve({ fetch: api.app.fetch, port, hostname }, (info) => {
+    log({ msg: 'listening', port: info.port, host: hostname, database: databaseUrl ? 'postgresql' : 'embedded' });
   });
   const stop = (): void => {
-    server.close(() => void sql.close().finally(() => process.exit(0)));
+    // Stop accepting; api.close() ends the event streams (their clients reconnect elsewhere with
+    // Last-Event-ID), so the server closes once the requests under way are answered.
+    const closed = new Promise((resolve) => server.close(resolve));
+    void api
+      .close()
+      .then(() => closed)
+      .finally(() => sql.close())
+      .finally(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -20,8 +20,29 @@ const migrations = [
      session_id text primary key,
      body jsonb not null,
      updated_at timestamptz not null default now())`,
+  // A worker's claim on the job it runs; the lease sweeper records WORKER_LOST once it lapses.
+  `create table if not exists leases (
+     session_id text not null,
+     job_id text not null,
+     expires_at timestamptz not null,
+     webhook jsonb,
+     primary key (session_id, job_id))`,
+  `create index if not exists leases_expires_at on leases (expires_at)`,
+  // Whether a job has ended is asked by every reader, lease and sweep.
+  `create index if not exists chunks_terminal on chunks (session_id, job_id) where type in ('completed', 'error')`,
 ];
 
+// Any fixed number, the same in every replica: the advisory lock the migration holds.
+const migrationLock = 1970496610;
+
+/**
+ * One statement, under a transaction-wide advisory lock: replicas (or test processes) starting
+ * together on a fresh database would otherwise race on `create ... if not exists`, which fails
+ * with a unique violation in PostgreSQL's catalog when two sessions create the same name at once.
+ */
 export async function migrate(sql: Sql): Promise<void> {
-  for (const statement of migrations) await sql.query(statement);
+  await sql.query(`do $migrate$ begin
+    perform pg_advisory_xact_lock(${migrationLock});
+    ${migrations.join(';\n')};
+  end $migrate$`);
 }

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbApiSessionStore, HttpDbApiPersistence } from '../../src/adapters/persistence/index.js';
 import type { JobEvent } from '../../src/domain/job-event.js';
@@ -7,31 +6,8 @@ import { Secret } from '../../src/domain/secret.js';
 import { describeSessionStoreContract } from '../contract/session-store.contract.js';
 import { MemorySessionStore, silentLogger } from '../support/in-memory.js';
 import { startReferenceDbApi, type ReferenceDbApi } from '../support/reference-db-api.js';
-
-const doc = JSON.parse(readFileSync(new URL('../../docs/db-api.openapi.json', import.meta.url), 'utf8')) as {
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>>;
-};
-const ajv = new Ajv2020.default({ strict: false });
-ajv.addSchema(doc, 'db-api');
-
-/** Checks a response against the document's schema for that route, method and status. */
-async function conforms(response: Response, path: string, method: string): Promise<void> {
-  const spec = doc.paths[path]?.[method]?.responses[String(response.status)];
-  expect(spec, `${method.toUpperCase()} ${path} ${response.status} is documented`).toBeDefined();
-  const schema = spec?.content?.['application/json']?.schema;
-  if (!schema) return;
-  const pointer = JSON.stringify(['paths', path, method, 'responses', String(response.status), 'content', 'application/json', 'schema'])
-    .slice(1, -1)
-    .split(',')
-    .map((part) => JSON.parse(part).replaceAll('~', '~0').replaceAll('/', '~1'))
-    .join('/');
-  const validate = ajv.getSchema(`db-api#/${pointer}`)!;
-  const body = await response.json();
-  expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
-}
-
-// Unique per run: with TEST_DATABASE_URL the database outlives the test run.
-const run = Math.random().toString(36).slice(2, 10);
+import { jobEvents, openEvents, run, store } from './db-api-fixture.js';
+import { conforms, doc } from './openapi-conformance.js';
 
 describe('the reference DB API on PostgreSQL (PGlite)', () => {
   let api: ReferenceDbApi;
@@ -47,6 +23,12 @@ describe('the reference DB API on PostgreSQL (PGlite)', () => {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
 
+  it('has a valid OpenAPI 3.1 document', async () => {
+    const result = await new Validator().validate(doc as unknown as Parameters<Validator['validate']>[0]);
+    expect(result.errors ?? [], JSON.stringify(result.errors)).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
   it('answers every route as its OpenAPI document says', async () => {
     await conforms(await call('GET', '/health'), '/health', 'get');
     await conforms(await call('PATCH', `/sessions/s-doc-${run}`, { status: 'running', jobId: 'j1' }), '/sessions/{id}', 'patch');
@@ -59,6 +41,24 @@ describe('the reference DB API on PostgreSQL (PGlite)', () => {
     const snapshot = { session: { provider: 'claude-code', providerSessionId: 'p1' }, artifacts: [], savedAt: 1 };
     await conforms(await call('PUT', `/sessions/s-doc-${run}/snapshot`, snapshot), '/sessions/{id}/snapshot', 'put');
     await conforms(await call('GET', `/sessions/s-doc-${run}/snapshot`), '/sessions/{id}/snapshot', 'get');
+    const work = { ...snapshot, work: { baseCommit: 'c0ffee', patch: 'AAAA', bytes: 3 } };
+    await conforms(await call('PUT', `/sessions/s-doc-${run}/snapshot`, work), '/sessions/{id}/snapshot', 'put');
+    await conforms(await call('GET', `/sessions/s-doc-${run}/snapshot`), '/sessions/{id}/snapshot', 'get');
+    await conforms(await call('PUT', `/sessions/s-doc-${run}/lease`, { jobId: 'j1', ttlMs: 60_000 }), '/sessions/{id}/lease', 'put');
+    await conforms(await call('PUT', `/sessions/s-doc-${run}/lease`, { jobId: 'j1', ttlMs: 1 }), '/sessions/{id}/lease', 'put');
+    await conforms(await call('GET', `/sessions/s-doc-${run}`), '/sessions/{id}', 'get');
+    await conforms(await call('DELETE', `/sessions/s-doc-${run}/lease?jobId=j1`), '/sessions/{id}/lease', 'delete');
+    await conforms(await call('DELETE', `/sessions/s-doc-${run}/lease?jobId=j1`), '/sessions/{id}/lease', 'delete');
+    await conforms(await call('DELETE', `/sessions/s-doc-${run}/lease`), '/sessions/{id}/lease', 'delete');
+    await store(api, `s-doc-${run}`, 'j1', jobEvents('j1', 1, 1, true));
+    await conforms(await openEvents(api, `s-doc-${run}`, '?after=0'), '/sessions/{id}/events', 'get');
+    await conforms(await openEvents(api, `s-doc-${run}`, '?after=1'), '/sessions/{id}/events', 'get');
+    await conforms(await openEvents(api, `s-doc-${run}`, '?after=x'), '/sessions/{id}/events', 'get');
+    await conforms(await openEvents(api, `s-doc-${run}`, '?jobId=j9'), '/sessions/{id}/events', 'get');
+    await conforms(await call('PUT', `/sessions/s-doc-${run}/lease`, { jobId: 'j1', ttlMs: 60_000 }), '/sessions/{id}/lease', 'put');
+    await conforms(await call('DELETE', `/sessions/s-doc-${run}`), '/sessions/{id}', 'delete');
+    await conforms(await call('DELETE', `/sessions/s-doc-${run}`), '/sessions/{id}', 'delete');
+    await conforms(await call('GET', `/sessions/s-doc-${run}`), '/sessions/{id}', 'get');
   });
 
   it('documents every route it serves', () => {
