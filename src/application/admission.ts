@@ -2,6 +2,7 @@ import { DomainError, type ValidationIssue } from '../domain/errors.js';
 import { err, ok, type Result } from '../domain/result.js';
 import type { JobRequest } from './job-request.js';
 import type { ProviderOptionName } from './ports/provider.port.js';
+import type { JobNotifierPort } from './ports/job-notifier.port.js';
 import type { PersistencePort } from './ports/persistence.port.js';
 import type { RepoPort } from './ports/repo.port.js';
 import type { ProviderRegistry } from './provider-registry.js';
@@ -19,6 +20,7 @@ export function admitRequest(
   providers: ProviderRegistry,
   repo: RepoPort,
   persistence: PersistencePort,
+  notifier: JobNotifierPort,
   limits: AdmissionLimits,
 ): Result<JobRequest, DomainError> {
   if (!providers.has(request.provider)) {
@@ -49,6 +51,9 @@ export function admitRequest(
   }
   if (request.github) {
     issues.push(...repo.validate(request.github).map((issue) => ({ ...issue, path: `github.${issue.path}` })));
+  }
+  if (request.webhook) {
+    issues.push(...notifier.validate(request.webhook).map((issue) => ({ ...issue, path: `webhook.${issue.path}` })));
   }
   if (issues.length > 0) {
     return err(new DomainError('VALIDATION_FAILED', 'the request is invalid', { issues }));

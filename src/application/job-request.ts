@@ -1,4 +1,5 @@
 import type { Secret } from '../domain/secret.js';
+import type { WebhookTarget } from './ports/job-notifier.port.js';
 import type { PersistenceTarget } from './ports/persistence.port.js';
 import type { ProviderOptions } from './ports/provider.port.js';
 import type { RepoSpec } from './ports/repo.port.js';
@@ -12,6 +13,9 @@ export interface JobRequest {
   workspace?: string;
   github?: RepoSpec;
   database?: PersistenceTarget;
+  /** Whether the job goes on when its client goes away. */
+  onDisconnect: 'cancel' | 'continue';
+  webhook?: WebhookTarget;
   options: ProviderOptions;
   timeoutMs?: number;
   includeRaw: boolean;

@@ -20,6 +20,8 @@ export class JobStream {
     private readonly jobId: string,
     private readonly sink: EventSinkPort,
     private readonly recorder: JobRecorder,
+    /** Keeps the events for readers who join later. */
+    private readonly journal: { record(event: JobEvent, json: string): Promise<void> | undefined },
     private readonly redactor: Redactor,
     private readonly clock: ClockPort,
     pacing: PacerSettings,
@@ -82,6 +84,9 @@ export class JobStream {
       event = JSON.parse(masked) as JobEvent;
     }
     this.recorder.record(event, json);
-    return this.sink.send(event, json);
+    const kept = this.journal.record(event, json);
+    const sent = this.sink.send(event, json);
+    if (!kept) return sent;
+    return sent ? Promise.all([kept, sent]).then(() => undefined) : kept;
   }
 }

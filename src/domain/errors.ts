@@ -19,6 +19,8 @@ export const errorCodes = [
   'TIMEOUT',
   'CANCELLED',
   'WORKER_SHUTDOWN',
+  'WORKER_LOST',
+  'EVENTS_GONE',
   'INTERNAL',
 ] as const;
 
@@ -30,6 +32,7 @@ const retryableCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'PROVIDER_STALLED',
   'TIMEOUT',
   'WORKER_SHUTDOWN',
+  'WORKER_LOST',
   'INTERNAL',
 ]);
 

@@ -12,6 +12,10 @@ export interface ExecuteRequestBody {
     push?: { branch: string; commitMessage?: string };
   };
   database?: { sessionId: string; accessToken: string };
+  /** What a client that goes away does to its job: cancels it (the default), or lets it run to its end. */
+  onDisconnect?: 'cancel' | 'continue';
+  /** Told of the job's end: the terminal event, signed per Standard Webhooks with `secret`. */
+  webhook?: { url: string; secret: string };
   providerOptions?: {
     model?: string;
     maxTurns?: number;

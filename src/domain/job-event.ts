@@ -36,7 +36,17 @@ export type JobEventBody =
       /** With a database: what reached it of the events before this one. */
       persistence?: PersistenceReport;
     }
-  | { type: 'error'; code: ErrorCode; message: string; retryable: boolean; persistence?: PersistenceReport };
+  | {
+      type: 'error';
+      code: ErrorCode;
+      message: string;
+      retryable: boolean;
+      /** The assistant's session when one had started: a failed job can be continued with resumeSessionId. */
+      sessionId?: string;
+      /** What the job had used when it ended. */
+      usage?: Usage;
+      persistence?: PersistenceReport;
+    };
 
 export interface JobEventEnvelope {
   seq: number;

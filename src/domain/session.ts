@@ -13,6 +13,20 @@ export interface SessionSnapshot {
   session: Session;
   artifacts: SessionArtifact[];
   savedAt: number;
+  /** A repository job's uncommitted changes at its end, restored where the session resumes. */
+  work?: WorkInProgress;
+}
+
+/**
+ * The workspace as a job left it, beyond the last commit: a binary git diff from `baseCommit`
+ * of every tracked change and new file (ignored files excluded), base64-encoded.
+ */
+export interface WorkInProgress {
+  baseCommit: string;
+  /** `git diff --binary` output, base64. */
+  patch: string;
+  /** The patch's size before encoding. */
+  bytes: number;
 }
 
 export interface SessionArtifact {

@@ -55,7 +55,20 @@ const envSchema = v.object({
   DB_REQUEST_TIMEOUT_MS: integer(10_000, 100, 600_000),
   DB_RETRY_BASE_MS: integer(100, 1, 60_000),
   DB_RETRY_MAX_MS: integer(5_000, 1, 600_000),
+  DB_LEASE_TTL_MS: integer(30_000, 1000, 600_000),
   SSE_HEARTBEAT_MS: integer(15_000, 100, 600_000),
+  EVENT_LOG_MEMORY_EVENTS: integer(10_000, 1, 10_000_000),
+  EVENT_LOG_MEMORY_MB: integer(8, 1, 100_000),
+  EVENT_LOG_FILE_MB: integer(256, 0, 10_000_000),
+  JOB_RETENTION_MS: integer(10 * 60_000, 0, 7 * 24 * 3_600_000),
+  JOB_RETENTION_MAX: integer(16, 1, 10_000),
+  JOB_LINGER_MS: integer(5_000, 0, 600_000),
+  WORK_MAX_MB: integer(10, 0, 10_000),
+  WEBHOOK_ALLOWED_HOSTS: v.optional(v.string(), ''),
+  WEBHOOK_ALLOWED_INSECURE_HOSTS: v.optional(v.string(), ''),
+  WEBHOOK_MAX_ATTEMPTS: integer(5, 1, 100),
+  WEBHOOK_TIMEOUT_MS: integer(10_000, 100, 600_000),
+  WEBHOOK_DEADLINE_MS: integer(60_000, 100, 3_600_000),
   WORKSPACE_MAX_MB: integer(10_240, 0, 10_000_000),
   WORKSPACE_CHECK_MS: integer(5000, 100, 600_000),
   MAX_ITEM_CHARS: integer(256 * 1024, 1024, 64 * 1024 * 1024),
@@ -129,8 +142,20 @@ export interface Config {
     requestTimeoutMs: number;
     baseMs: number;
     maxMs: number;
+    /** A running job's lease in the DB API lasts this long, renewed at a third of it. */
+    leaseTtlMs: number;
   };
   heartbeatMs: number;
+  /** Each job's events: the newest in memory, older ones in a file under stateDir, up to a limit. */
+  eventLog: { memoryEvents: number; memoryChars: number; fileBytes: number };
+  /** How long a long-running worker keeps an ended job's events, and how many jobs at most. */
+  jobRetention: { ms: number; max: number };
+  /** How long a one-job worker stays up after its job for a reader that has not had the verdict. */
+  lingerMs: number;
+  /** The most uncommitted work (a git diff) kept with a session. */
+  maxWorkBytes: number;
+  /** Where webhooks may go, and how long one may take: each attempt, and every attempt together. */
+  webhook: { allowedHosts: string[]; insecureHosts: string[]; maxAttempts: number; requestTimeoutMs: number; deadlineMs: number };
   maxItemChars: number;
   maxEventsPerSecond: number;
   /** A job's workspace limit on disk (0: none), and how often a running job's is measured. */
@@ -253,9 +278,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
           requestTimeoutMs: e.DB_REQUEST_TIMEOUT_MS,
           baseMs: e.DB_RETRY_BASE_MS,
           maxMs: e.DB_RETRY_MAX_MS,
+          leaseTtlMs: e.DB_LEASE_TTL_MS,
         }
       : undefined,
     heartbeatMs: e.SSE_HEARTBEAT_MS,
+    eventLog: { memoryEvents: e.EVENT_LOG_MEMORY_EVENTS, memoryChars: e.EVENT_LOG_MEMORY_MB * 1024 * 1024, fileBytes: e.EVENT_LOG_FILE_MB * 1024 * 1024 },
+    jobRetention: { ms: e.JOB_RETENTION_MS, max: e.JOB_RETENTION_MAX },
+    lingerMs: e.JOB_LINGER_MS,
+    maxWorkBytes: e.WORK_MAX_MB * 1024 * 1024,
+    webhook: {
+      allowedHosts: hostList(e.WEBHOOK_ALLOWED_HOSTS),
+      insecureHosts: hostList(e.WEBHOOK_ALLOWED_INSECURE_HOSTS),
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      requestTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      deadlineMs: e.WEBHOOK_DEADLINE_MS,
+    },
     maxItemChars: e.MAX_ITEM_CHARS,
     maxEventsPerSecond: e.MAX_EVENTS_PER_SECOND,
     workspaceLimit: { maxBytes: e.WORKSPACE_MAX_MB * 1024 * 1024, checkMs: e.WORKSPACE_CHECK_MS },

@@ -3,7 +3,10 @@ import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { Container, ContainerModule } from 'inversify';
 import { ExecutionUseCase } from '../application/execution.use-case.js';
+import { JobRegistry } from '../application/job-registry.js';
 import { JobSlot } from '../application/job-slot.js';
+import type { EventLogPort } from '../application/ports/event-log.port.js';
+import type { JobNotifierPort } from '../application/ports/job-notifier.port.js';
 import { Readiness } from '../application/readiness.js';
 import type { ClockPort } from '../application/ports/clock.port.js';
 import type { LoggerPort } from '../application/ports/logger.port.js';
@@ -13,6 +16,7 @@ import type { SessionStorePort } from '../application/ports/session-store.port.j
 import type { WorkspacePort } from '../application/ports/workspace.port.js';
 import { ProviderRegistry } from '../application/provider-registry.js';
 import { Redactor } from '../domain/redactor.js';
+import { SpillingEventLogs } from '../adapters/event-log/index.js';
 import { createHttpApp } from '../adapters/http/index.js';
 import { DbApiSessionStore, HttpDbApiPersistence, NoopPersistence } from '../adapters/persistence/index.js';
 import { ClaudeCodeProvider } from '../adapters/providers/claude-code/index.js';
@@ -26,6 +30,7 @@ import { FileSessionStore } from '../adapters/sessions/index.js';
 import { SystemClock } from '../adapters/system/index.js';
 import { PrometheusMetrics } from '../adapters/metrics/index.js';
 import { FsWorkspace } from '../adapters/workspace/index.js';
+import { defaultWebhookDeliverySettings, StandardWebhookNotifier } from '../adapters/webhook/index.js';
 import type { Config } from './config.js';
 import { findDocsScript } from './installed-packages.js';
 import { Tokens } from './tokens.js';
@@ -47,6 +52,14 @@ const adapters = new ContainerModule(({ bind }) => {
       ]);
     },
     [Tokens.Config],
+  );
+  bind<EventLogPort>(Tokens.EventLogs).toResolvedValue(
+    (config: Config) => new SpillingEventLogs({ dir: join(config.stateDir, 'jobs'), ...config.eventLog }),
+    [Tokens.Config],
+  );
+  bind<JobNotifierPort>(Tokens.Notifier).toResolvedValue(
+    (config: Config, logger: LoggerPort, metrics: PrometheusMetrics) => new StandardWebhookNotifier({ ...defaultWebhookDeliverySettings, ...config.webhook }, logger, metrics),
+    [Tokens.Config, Tokens.Logger, Tokens.Metrics],
   );
   bind<WorkspacePort>(Tokens.Workspace).toResolvedValue((config: Config) => new FsWorkspace(config.workspaceDir), [Tokens.Config]);
   bind<SessionStorePort>(Tokens.Sessions).toResolvedValue(
@@ -78,12 +91,17 @@ export interface LifecycleHooks {
 
 const application = (hooks: LifecycleHooks) => new ContainerModule(({ bind }) => {
   bind<JobSlot>(Tokens.JobSlot).toResolvedValue((config: Config) => new JobSlot({ singleUse: config.exitAfterJob }), [Tokens.Config]);
+  bind<JobRegistry>(Tokens.Jobs).toResolvedValue(
+    (config: Config) => new JobRegistry({ retentionMs: config.jobRetention.ms, maxRetained: config.jobRetention.max }),
+    [Tokens.Config],
+  );
   bind<Readiness>(Tokens.Readiness).toResolvedValue((slot: JobSlot) => new Readiness(() => !slot.retiring), [Tokens.JobSlot]);
   bind<ExecutionUseCase>(Tokens.ExecutionUseCase).toResolvedValue(
     (config: Config, providers: ProviderRegistry, workspace: WorkspacePort, repo: RepoPort, sessions: SessionStorePort,
-      persistence: PersistencePort, clock: ClockPort, logger: LoggerPort, redactor: Redactor, metrics: PrometheusMetrics) =>
+      persistence: PersistencePort, clock: ClockPort, logger: LoggerPort, redactor: Redactor, metrics: PrometheusMetrics,
+      jobs: JobRegistry, eventLogs: EventLogPort, notifier: JobNotifierPort) =>
       new ExecutionUseCase({
-        providers, workspace, repo, sessions, persistence, clock, logger, redactor, metrics,
+        providers, workspace, repo, sessions, persistence, clock, logger, redactor, metrics, jobs, eventLogs, notifier,
         settings: {
           workerId: config.workerId,
           defaultJobMs: config.defaultJobMs,
@@ -92,16 +110,20 @@ const application = (hooks: LifecycleHooks) => new ContainerModule(({ bind }) =>
           maxItemChars: config.maxItemChars,
           maxEventsPerSecond: config.maxEventsPerSecond,
           workspace: config.workspaceLimit,
+          maxWorkBytes: config.maxWorkBytes,
+          notifyDeadlineMs: config.webhook.deadlineMs,
         },
       }),
-    [Tokens.Config, Tokens.Providers, Tokens.Workspace, Tokens.Repo, Tokens.Sessions, Tokens.Persistence, Tokens.Clock, Tokens.Logger, Tokens.Redactor, Tokens.Metrics],
+    [Tokens.Config, Tokens.Providers, Tokens.Workspace, Tokens.Repo, Tokens.Sessions, Tokens.Persistence, Tokens.Clock, Tokens.Logger,
+      Tokens.Redactor, Tokens.Metrics, Tokens.Jobs, Tokens.EventLogs, Tokens.Notifier],
   );
   bind<Hono<{ Bindings: HttpBindings }>>(Tokens.HttpApp).toResolvedValue(
-    (config: Config, useCase: ExecutionUseCase, slot: JobSlot, readiness: Readiness, logger: LoggerPort, clock: ClockPort, metrics: PrometheusMetrics, registry: ProviderRegistry) => {
+    (config: Config, useCase: ExecutionUseCase, slot: JobSlot, readiness: Readiness, logger: LoggerPort, clock: ClockPort, metrics: PrometheusMetrics,
+      registry: ProviderRegistry, jobs: JobRegistry, sessions: SessionStorePort) => {
       // Installed CLIs do not change while a worker runs: looked up once.
       const providers = registry.availability();
       return createHttpApp({
-        useCase, slot, readiness, logger, metrics,
+        useCase, slot, jobs, sessions, readiness, logger, metrics,
         providers: () => providers,
         beforeVerdict: hooks.beforeVerdict,
         retired: hooks.retired,
@@ -115,7 +137,7 @@ const application = (hooks: LifecycleHooks) => new ContainerModule(({ bind }) =>
         docsScript: findDocsScript(import.meta.url),
       });
     },
-    [Tokens.Config, Tokens.ExecutionUseCase, Tokens.JobSlot, Tokens.Readiness, Tokens.Logger, Tokens.Clock, Tokens.Metrics, Tokens.Providers],
+    [Tokens.Config, Tokens.ExecutionUseCase, Tokens.JobSlot, Tokens.Readiness, Tokens.Logger, Tokens.Clock, Tokens.Metrics, Tokens.Providers, Tokens.Jobs, Tokens.Sessions],
   );
 });
 

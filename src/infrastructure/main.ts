@@ -6,6 +6,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { JobRegistry } from '../application/job-registry.js';
 import type { JobSlot } from '../application/job-slot.js';
 import type { Readiness } from '../application/readiness.js';
 import { Redactor } from '../domain/redactor.js';
@@ -29,13 +30,21 @@ const slowClientLimits = (config: Config) => ({
   connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs / 2),
 });
 
-/** What a load balancer and an operator ask of a worker; the control port answers nothing else. */
+/**
+ * What a load balancer and an operator ask of a worker, and a job's state and events: the
+ * control port answers nothing else. It stays open until the worker exits, so a client can read
+ * the end of a job there after a pooled worker's job port has closed.
+ */
 const controlPaths = new Set(['/health', '/ready', '/status', '/metrics']);
+const controlAllows = (request: Request): boolean => {
+  const { pathname } = new URL(request.url);
+  return controlPaths.has(pathname) || (request.method === 'GET' && pathname.startsWith('/jobs/'));
+};
 
 function startControlServer(app: Hono<{ Bindings: HttpBindings }>, port: number, hostname: string): Server {
   // The env carries Node's response, which the app's middleware sets headers on.
   const fetch = (request: Request, env: unknown) =>
-    controlPaths.has(new URL(request.url).pathname) ? app.fetch(request, env as HttpBindings) : new Response(null, { status: 404 });
+    controlAllows(request) ? app.fetch(request, env as HttpBindings) : new Response(null, { status: 404 });
   return serve({ fetch, port, hostname }) as Server;
 }
 
@@ -87,6 +96,7 @@ function start(): void {
   const app = container.get<Hono<{ Bindings: HttpBindings }>>(Tokens.HttpApp);
   slot = container.get<JobSlot>(Tokens.JobSlot);
   const readiness = container.get<Readiness>(Tokens.Readiness);
+  const jobs = container.get<JobRegistry>(Tokens.Jobs);
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: slowClientLimits(config) }, (info) => {
     logger.info({ host: config.host, port: info.port, version, workerId: config.workerId }, 'listening');
@@ -100,8 +110,9 @@ function start(): void {
     await readiness.heard(config.handoffMs);
     // The balancer acts on the probe's answer a moment after it arrives.
     if (config.handoffMs > 0) await sleep(handoffMarginMs);
-    // A request still sent here now fails to connect, which a balancer retries elsewhere.
-    server.close();
+    // A request still sent here now fails to connect, which a balancer retries elsewhere. A
+    // worker without a balancer keeps the port for readers of its job until it exits.
+    if (pooled) server.close();
   });
   const shutdown = createShutdown({
     server,
@@ -111,9 +122,13 @@ function start(): void {
     drainMs: config.drainMs,
     graceMs: config.shutdownGraceMs,
     handoffMs: config.handoffMs,
+    linger: () => jobs.settled(config.lingerMs),
+    lingerMs: config.lingerMs,
     exit: (code) => {
       control?.close();
-      process.exit(code);
+      // Spilled events are the job's: they go with the worker.
+      setTimeout(() => process.exit(code), 1000);
+      void jobs.clear().finally(() => process.exit(code));
     },
   });
   if (config.exitAfterJob) slot.onRelease(() => void shutdown('job finished'));

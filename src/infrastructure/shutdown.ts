@@ -17,6 +17,9 @@ export interface ShutdownDeps {
   graceMs: number;
   /** The most retire() waits for the balancer. */
   handoffMs: number;
+  /** Once no job runs: waits, at most lingerMs, for readers of ended jobs to have their verdicts. */
+  linger: () => Promise<void>;
+  lingerMs: number;
   exit: (code: number) => void;
 }
 
@@ -30,10 +33,10 @@ export interface Shutdown {
 /**
  * One idempotent shutdown whose deadline starts first: take no new job, leave the balancer and
  * stop listening, let a running job finish for up to drainMs, then end it (its provider's
- * process group is killed and its events flushed by the use case), let the last response
- * drain, exit. The ephemeral exit after a job takes the same path.
+ * process group is killed and its events flushed by the use case), linger while a reader may
+ * still want a verdict it has not had, let the last response drain, exit. The ephemeral exit after a job takes the same path.
  */
-export function createShutdown({ server, slot, logger, retire, drainMs, graceMs, handoffMs, exit }: ShutdownDeps): Shutdown {
+export function createShutdown({ server, slot, logger, retire, drainMs, graceMs, handoffMs, linger, lingerMs, exit }: ShutdownDeps): Shutdown {
   let running: Promise<void> | undefined;
   const cut = new AbortController();
   // The listening socket may already be closed (a worker that retired), so wait for the event
@@ -41,7 +44,7 @@ export function createShutdown({ server, slot, logger, retire, drainMs, graceMs,
   const closed = once(server, 'close');
   const shutdown = (reason: string, code = 0): Promise<void> => {
     running ??= (async () => {
-      const limitMs = handoffMs + drainMs + graceMs;
+      const limitMs = handoffMs + drainMs + graceMs + lingerMs;
       const deadline = setTimeout(() => {
         logger.error({ reason, limitMs }, 'shutdown deadline passed; exiting');
         exit(1);
@@ -56,6 +59,9 @@ export function createShutdown({ server, slot, logger, retire, drainMs, graceMs,
       }
       slot.abort(new DomainError('WORKER_SHUTDOWN', 'the worker is shutting down'));
       await slot.whenIdle();
+      await linger();
+      // A pooled worker's job port closed as it left the balancer; any other closes now.
+      if (server.listening) server.close();
       // The last response ends a moment after the job; its keep-alive connection would hold
       // the server open for keepAliveTimeout, so idle connections are closed as they appear.
       const sweeper = setInterval(() => server.closeIdleConnections(), 20);

@@ -13,6 +13,7 @@ describeRepoContract({
     return {
       repo,
       upstream: repo,
+      bookkeeping: '.memory-repo',
       workspace: async () => {
         const dir = join(root, `ws-${++n}`);
         await mkdir(dir);

@@ -1,13 +1,16 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, chmod, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RepoSpec } from '../../src/application/ports/repo.port.js';
 import { Secret } from '../../src/domain/secret.js';
 import { describeRepoContract, type RepoFixture } from '../contract/repo.contract.js';
-import { startGitServer } from '../support/git-server.js';
+import { startGitServer, type GitServer } from '../support/git-server.js';
 import { testGitRepo } from '../support/simple-git-repo.js';
 
 const harness = (cache: boolean) => ({
@@ -26,6 +29,7 @@ const harness = (cache: boolean) => ({
         protect: (name, branch) => server.protect(name, branch),
         fileOn: (name, branch, path) => server.git(name, 'show', `${branch}:${path}`).catch(() => undefined),
       },
+      bookkeeping: '.git',
       workspace: async () => {
         const dir = join(root, `ws-${++n}`);
         await mkdir(dir, { recursive: true });
@@ -97,5 +101,102 @@ describe('SimpleGitRepo against a remote that stops answering', () => {
       silent.close();
       await rm(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('SimpleGitRepo keeping work in progress', () => {
+  const never = new AbortController().signal;
+  const run = promisify(execFile);
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+  const git = async (dir: string, ...args: string[]) => (await run('git', args, { cwd: dir, env })).stdout;
+  let server: GitServer;
+  let root: string;
+  let spec: RepoSpec;
+  let n = 0;
+  const workspace = async () => {
+    const dir = join(root, `ws-${++n}`);
+    await mkdir(dir);
+    return dir;
+  };
+  beforeEach(async () => {
+    server = await startGitServer();
+    root = await realpath(await mkdtemp(join(tmpdir(), 'uw-wip-')));
+    spec = {
+      repoUrl: await server.createRepo('api', { 'README.md': '# api\n', 'notes.txt': 'one\ntwo\nthree\nfour\nfive\n' }),
+      accessToken: new Secret(server.token),
+    };
+  });
+  afterEach(async () => {
+    await server.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('saves staged, unstaged and untracked changes without touching the index', async () => {
+    const repo = testGitRepo(root);
+    const checkout = await repo.prepare(spec, await workspace(), () => undefined, never);
+    await writeFile(join(checkout.directory, 'README.md'), '# api\nstaged\n');
+    await git(checkout.directory, 'add', 'README.md');
+    await writeFile(join(checkout.directory, 'notes.txt'), 'one\n');
+    await writeFile(join(checkout.directory, 'new.txt'), 'untracked\n');
+    const status = await git(checkout.directory, 'status', '--porcelain');
+    const index = await readFile(join(checkout.directory, '.git', 'index'));
+
+    const work = await repo.saveWork(checkout, 1024 * 1024, never);
+    expect(await readFile(join(checkout.directory, '.git', 'index'))).toEqual(index);
+    expect(await git(checkout.directory, 'status', '--porcelain')).toBe(status);
+    const patch = Buffer.from(work!.patch, 'base64').toString('utf8');
+    expect(patch).toMatch(/^diff --git a\/README.md b\/README.md$/m);
+    expect(patch).toMatch(/^diff --git a\/notes.txt b\/notes.txt$/m);
+    expect(patch).toMatch(/^diff --git a\/new.txt b\/new.txt$/m);
+  });
+
+  it('restores new files as untracked and leaves the index as the checkout made it', async () => {
+    const repo = testGitRepo(root);
+    const checkout = await repo.prepare(spec, await workspace(), () => undefined, never);
+    await writeFile(join(checkout.directory, 'README.md'), '# api\nmore\n');
+    await mkdir(join(checkout.directory, 'lib'));
+    await writeFile(join(checkout.directory, 'lib/hello.ts'), 'export {};\n');
+    const work = await repo.saveWork(checkout, 1024 * 1024, never);
+
+    const fresh = await repo.prepare(spec, await workspace(), () => undefined, never);
+    await repo.restoreWork(fresh, work!, never);
+    expect(await git(fresh.directory, 'diff', '--cached', '--name-only')).toBe('');
+    expect((await git(fresh.directory, 'status', '--porcelain')).split('\n').filter(Boolean).sort()).toEqual([' M README.md', '?? lib/']);
+  });
+
+  it('merges saved work three ways onto a branch that moved next to it, when the base objects are cached', async () => {
+    const repo = testGitRepo(root, { cacheDir: join(root, 'cache') });
+    const checkout = await repo.prepare(spec, await workspace(), () => undefined, never);
+    await writeFile(join(checkout.directory, 'notes.txt'), 'one\ntwo\nthree\nFOUR\nfive\n');
+    const work = await repo.saveWork(checkout, 1024 * 1024, never);
+    await server.commit('api', 'main', { 'notes.txt': 'one\nTWO\nthree\nfour\nfive\n' });
+
+    const fresh = await repo.prepare(spec, await workspace(), () => undefined, never);
+    await repo.restoreWork(fresh, work!, never);
+    expect(await readFile(join(fresh.directory, 'notes.txt'), 'utf8')).toBe('one\nTWO\nthree\nFOUR\nfive\n');
+    expect(await git(fresh.directory, 'status', '--porcelain')).toBe(' M notes.txt\n');
+  });
+
+  it('runs no filter or merge driver planted in the repository while saving or restoring', async () => {
+    const repo = testGitRepo(root, { cacheDir: join(root, 'cache') });
+    const marker = join(root, 'pwned');
+    const plant = async (dir: string) => {
+      const filter = `[filter "evil"]\n\tclean = touch ${marker}\n\tsmudge = touch ${marker}\n\trequired = true\n`;
+      await appendFile(join(dir, '.git', 'config'), `${filter}[merge "evil"]\n\tdriver = touch ${marker}\n`);
+      await mkdir(join(dir, '.git', 'info'), { recursive: true });
+      await writeFile(join(dir, '.git', 'info', 'attributes'), '* filter=evil merge=evil\n');
+    };
+    const checkout = await repo.prepare(spec, await workspace(), () => undefined, never);
+    await plant(checkout.directory);
+    await writeFile(join(checkout.directory, 'notes.txt'), 'one\ntwo\nthree\nFOUR\nfive\n');
+    const work = await repo.saveWork(checkout, 1024 * 1024, never);
+    expect(work).toBeDefined();
+    expect(existsSync(marker)).toBe(false);
+    await server.commit('api', 'main', { 'notes.txt': 'one\nTWO\nthree\nfour\nfive\n' });
+
+    const fresh = await repo.prepare(spec, await workspace(), () => undefined, never);
+    await plant(fresh.directory);
+    await expect(repo.restoreWork(fresh, work!, never)).rejects.toMatchObject({ code: 'REPO_FAILED' });
+    expect(existsSync(marker)).toBe(false);
   });
 });

@@ -39,6 +39,24 @@ export function describeSessionStoreContract(harness: SessionStoreHarness): void
       await close();
     });
 
+    it('erases a session for good, and says when there was none', async () => {
+      const { store, target, close } = await harness.create();
+      await store.save(snapshot('s-gone'), target, never);
+      expect(await store.erase('s-gone', target, never)).toBe(true);
+      expect(await store.load('s-gone', target, never)).toBeUndefined();
+      expect(await store.erase('s-gone', target, never)).toBe(false);
+      await close();
+    });
+
+    it('keeps the uncommitted work saved with a snapshot', async () => {
+      const { store, target, close } = await harness.create();
+      const patch = Buffer.from('diff --git a/x b/x\nnew file mode 100644\n');
+      const withWork = { ...snapshot('s-work'), work: { baseCommit: 'c'.repeat(40), patch: patch.toString('base64'), bytes: patch.length } };
+      await store.save(withWork, target, never);
+      expect(await store.load('s-work', target, never)).toEqual(withWork);
+      await close();
+    });
+
     it('keeps large transcripts and unicode intact', async () => {
       const { store, target, close } = await harness.create();
       const content = `${'{"type":"user","text":"caf\u00e9 \u2603"}\n'.repeat(20_000)}`;

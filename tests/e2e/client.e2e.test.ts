@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorkerClient, WorkerError, type ExecuteRequestBody, type JobEvent } from '../../src/adapters/client/index.js';
+import { startCuttingProxy } from '../support/cutting-proxy.js';
 import { apiToken, executeBody, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
 
 async function freePort(): Promise<number> {
@@ -91,6 +92,25 @@ describe('unified-worker/client against the real worker', () => {
     expect(seen).not.toContain('completed');
     const ended = await fx.worker.logged('job ended');
     expect(ended).toMatchObject({ failure: 'CANCELLED' });
+  });
+
+  it('reattaches by itself when the stream drops mid-job, never yielding an event twice or skipping one', async () => {
+    fx = await startE2e();
+    // Every connection through the proxy is cut after two events: the POST and each reattach.
+    const proxy = await startCuttingProxy(fx.worker.url, 3, 2);
+    try {
+      const client = new WorkerClient({ baseUrl: proxy.url, apiToken });
+      fx.model.script([{ kind: 'text', text: 'despite the cuts', delayMs: 800 }]);
+      const events = await collect(client.execute(executeBody({ onDisconnect: 'continue' }) as ExecuteRequestBody));
+      expect(events.map((event) => event.seq)).toEqual(events.map((_, i) => i));
+      expect(events.at(-1)).toMatchObject({ type: 'completed', result: 'despite the cuts' });
+      expect(proxy.connections()).toBeGreaterThanOrEqual(3);
+      // attach() follows the same job from any point.
+      const tail = await collect(new WorkerClient({ baseUrl: fx.worker.url, apiToken }).attach(events[0]!.jobId, { after: 3 }));
+      expect(tail).toEqual(events.slice(4));
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('reports a worker that dies mid-job as WORKER_LOST, not a bare network error', async () => {

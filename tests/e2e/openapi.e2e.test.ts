@@ -32,7 +32,8 @@ describe('the API described: GET /openapi.json and GET /docs', () => {
     const clis = { claude: { executable: 'claude' }, codex: { executable: 'codex' }, gemini: { executable: 'gemini' }, opencode: { executable: 'opencode' }, copilot: { executable: 'copilot' } };
     const config = loadConfig({ WORKER_API_TOKEN: apiToken }, { cwd: '/tmp', version: 'test', clis });
     const app = createContainer(config, silent, new Redactor()).get<Hono>(Tokens.HttpApp);
-    const served = app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`);
+    // hono writes a path parameter `:name`, OpenAPI `{name}`.
+    const served = app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, '{$1}')}`);
     const described = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
     // The reference page's own script is an asset of /docs, not part of the API.
     expect(served.filter((route) => route !== 'GET /docs/scalar.js').sort()).toEqual([...new Set(described)].sort());
@@ -41,7 +42,7 @@ describe('the API described: GET /openapi.json and GET /docs', () => {
   it('takes the request schema from the one the server validates with', () => {
     const request = (document as unknown as { components: { schemas: Record<string, { properties: Record<string, unknown>; required: string[] }> } }).components.schemas.ExecuteRequest!;
     expect(Object.keys(request.properties).sort()).toEqual(
-      ['codingAssistantAccessToken', 'codingAssistantProvider', 'database', 'github', 'providerOptions', 'resumeSessionId', 'userRequest', 'workspace'].sort(),
+      ['codingAssistantAccessToken', 'codingAssistantProvider', 'database', 'github', 'onDisconnect', 'providerOptions', 'resumeSessionId', 'userRequest', 'webhook', 'workspace'].sort(),
     );
     expect(request.required.sort()).toEqual(['codingAssistantProvider', 'userRequest']);
   });

@@ -44,6 +44,8 @@ export async function startFaultDbApi(token = 'db-token-0123456789abcdef'): Prom
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     requests.push({ method: req.method ?? '', path: req.url ?? '', authorization: req.headers.authorization });
     const body = await read(req);
+    // Leases are taken and renewed beside the writes; the faults are for the writes.
+    if (/^\/sessions\/[^/]+\/lease(\?|$)/.test(req.url ?? '')) return void res.writeHead(204).end();
     const fault = faults[0];
     if (fault) {
       if ('times' in fault && fault.times !== undefined && --fault.times <= 0) faults.shift();

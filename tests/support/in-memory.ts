@@ -5,6 +5,10 @@ import type { JobRecorder, PersistencePort } from '../../src/application/ports/p
 import type { ProviderEvent, ProviderPort, ProviderRun } from '../../src/application/ports/provider.port.js';
 import type { SessionStorePort } from '../../src/application/ports/session-store.port.js';
 import { ProviderRegistry } from '../../src/application/provider-registry.js';
+import { JobRegistry } from '../../src/application/job-registry.js';
+import { SpillingEventLogs } from '../../src/adapters/event-log/index.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { JobEvent } from '../../src/domain/job-event.js';
 import { Redactor } from '../../src/domain/redactor.js';
 import type { SessionSnapshot } from '../../src/domain/session.js';
@@ -48,6 +52,10 @@ export class MemorySessionStore implements SessionStorePort {
   async load(id: string): Promise<SessionSnapshot | undefined> {
     return this.saved.get(id);
   }
+
+  async erase(id: string): Promise<boolean> {
+    return this.saved.delete(id);
+  }
 }
 
 export class MemoryPersistence implements PersistencePort {
@@ -89,6 +97,8 @@ export function inMemoryDeps(provider: ProviderPort, overrides: Partial<Executio
         onProgress({ stage: 'clone', percent: 100, processed: 3, total: 3 });
         return { directory: `${workspace}/repo`, branch: spec.branch ?? 'main', baseCommit: 'a'.repeat(40) };
       },
+      saveWork: async () => undefined,
+      restoreWork: async () => undefined,
       publish: async (spec, checkout) => ({
         branch: spec.push?.branch ?? checkout.branch,
         baseCommit: checkout.baseCommit,
@@ -101,15 +111,21 @@ export function inMemoryDeps(provider: ProviderPort, overrides: Partial<Executio
     persistence: new MemoryPersistence(),
     clock: { now: () => (time += 5), newId: () => `job-${++id}` },
     logger: silentLogger,
-    metrics: { jobStarted: () => undefined, jobEnded: () => undefined, firstAssistantItem: () => undefined, repoPrepared: () => undefined, providerExited: () => undefined, eventsCoalesced: () => undefined, watchBacklog: () => undefined, persistence: () => undefined },
+    metrics: { jobStarted: () => undefined, jobEnded: () => undefined, firstAssistantItem: () => undefined, repoPrepared: () => undefined, providerExited: () => undefined, eventsCoalesced: () => undefined, watchBacklog: () => undefined, persistence: () => undefined, webhookDelivered: () => undefined },
     redactor: new Redactor(),
-    settings: { workerId: 'worker-test', defaultJobMs: 60_000, maxJobMs: 120_000, flushTimeoutMs: 1000, maxItemChars: 10_000, maxEventsPerSecond: 0, workspace: { maxBytes: 0, checkMs: 1000 } },
+    jobs: new JobRegistry({ retentionMs: 60_000, maxRetained: 16 }),
+    eventLogs: new SpillingEventLogs({ dir: join(tmpdir(), `uw-event-logs-${process.pid}`), memoryEvents: 10_000, memoryChars: 8 << 20, fileBytes: 64 << 20 }),
+    notifier: { validate: () => [], notify: async () => 'delivered' },
+    settings: {
+      workerId: 'worker-test', defaultJobMs: 60_000, maxJobMs: 120_000, flushTimeoutMs: 1000, maxItemChars: 10_000, maxEventsPerSecond: 0,
+      workspace: { maxBytes: 0, checkMs: 1000 }, maxWorkBytes: 1 << 20, notifyDeadlineMs: 1000,
+    },
     ...overrides,
   };
 }
 
 export function jobRequest(overrides: Partial<JobRequest> = {}): JobRequest {
-  return { userRequest: 'Create hello.ts', provider: 'scripted', options: {}, includeRaw: false, ...overrides };
+  return { userRequest: 'Create hello.ts', provider: 'scripted', options: {}, includeRaw: false, onDisconnect: 'cancel', ...overrides };
 }
 
 /** Resolves when the signal aborts; how a scripted provider waits like a CLI that is still working. */

@@ -1,7 +1,9 @@
-import { EventSourceParserStream } from 'eventsource-parser/stream';
 import type { ExecuteRequestBody } from '../../domain/execute-request.js';
-import type { JobEvent } from '../../domain/job-event.js';
-import { isConnectionFailure, isRetryableStatus, retryDelay, sleep, type RetryOptions } from './retry.js';
+import type { JobStatus } from '../../domain/job.js';
+import type { JobEvent, JobStage } from '../../domain/job-event.js';
+import { dbApiSource, followJob, sseSource, type DbApiSource, type JobEventSource, type ReattachOptions, type ReattachTiming } from './reattach.js';
+import type { RetryOptions } from './retry.js';
+import { send } from './send.js';
 import { WorkerError } from './worker-error.js';
 
 export interface WorkerClientOptions {
@@ -20,10 +22,46 @@ export interface HealthReport {
 
 export type StatusReport = { status: 'idle' } | { status: 'busy'; jobId?: string; provider?: string; startedAt?: string };
 
+/** What `GET /jobs/{jobId}` tells of a job: where it is, and its verdict once it has one. */
+export interface JobReport {
+  jobId: string;
+  provider: string;
+  status: JobStatus;
+  stage?: JobStage;
+  /** The seq of its last event so far, -1 before the first. */
+  lastSeq: number;
+  /** ISO 8601. */
+  startedAt: string;
+  endedAt?: string;
+  /** The assistant's session once known: resume it with resumeSessionId. */
+  sessionId?: string;
+  /** The request's database.sessionId, where the DB API keeps the job's events. */
+  databaseSessionId?: string;
+  /** Streams following the job now. */
+  readers: number;
+  /** Its terminal event (`completed` or `error`), once it has ended. */
+  terminal?: JobEvent;
+}
+
+export interface ExecuteOptions {
+  signal?: AbortSignal;
+  /** Resuming a stream that breaks mid-job; `false` ends it with WORKER_LOST at once. */
+  reattach?: ReattachOptions | false;
+}
+
+export interface AttachOptions extends ReattachTiming {
+  /** Only the events after this seq; default: all of them. */
+  after?: number;
+  signal?: AbortSignal;
+  /** Read from the DB API when the worker answers 404/410 or cannot be reached. */
+  dbApi?: DbApiSource;
+}
+
 /**
  * A typed client of the worker's HTTP API. `execute` streams the job's events; a busy or
  * restarting worker (429, 502, 503, a refused connection) is retried until the deadline, but
- * never once the stream has started: a job runs at most once.
+ * never once the stream has started: a job runs at most once. A stream that breaks mid-job is
+ * resumed from the worker's, then the DB API's, copy of its events (see `followJob`).
  */
 export class WorkerClient {
   readonly #baseUrl: string;
@@ -32,26 +70,45 @@ export class WorkerClient {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
   }
 
-  /** The job's events as they come; aborting `signal` closes the stream, which cancels the job. */
-  async *execute(request: ExecuteRequestBody, { signal }: { signal?: AbortSignal } = {}): AsyncGenerator<JobEvent> {
+  /**
+   * The job's events as they come, each once, to its terminal event. Aborting `signal` closes
+   * the stream (the worker cancels the job unless it was sent with `onDisconnect: 'continue'`)
+   * and is never followed by a reattach.
+   */
+  async *execute(request: ExecuteRequestBody, { signal, reattach = {} }: ExecuteOptions = {}): AsyncGenerator<JobEvent> {
     const response = await this.#send('/execute', { method: 'POST', body: JSON.stringify(request), signal });
-    const events = response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
-    const reader = events.getReader();
-    const lost = () => new WorkerError(0, 'WORKER_LOST', 'the stream ended before the job did: the worker or the connection was lost');
-    try {
-      for (;;) {
-        const next = await reader.read().catch(() => {
-          throw signal?.aborted ? signal.reason : lost();
-        });
-        if (next.done) throw lost();
-        const event = JSON.parse(next.value.data) as JobEvent;
-        yield event;
-        if (event.type === 'completed' || event.type === 'error') return;
-      }
-    } finally {
-      // Leaving early (break, throw, abort) closes the connection: the worker cancels the job.
-      await reader.cancel().catch(() => undefined);
+    const sources = (jobId: string): JobEventSource[] => {
+      if (reattach === false) return [];
+      const { dbApi } = reattach;
+      const { database } = request;
+      const db = dbApi && database ? [dbApiSource({ baseUrl: dbApi.baseUrl, token: dbApi.token ?? database.accessToken, sessionId: database.sessionId }, jobId, this.#backoff)] : [];
+      return [this.#eventsOf(jobId), ...db];
+    };
+    const cursor = { jobId: response.headers.get('x-job-id') ?? undefined, last: -1 };
+    yield* followJob({ first: response, cursor, sources, timing: reattach || {}, backoff: this.#backoff, signal });
+  }
+
+  /**
+   * A job's events from the worker (or, when given, the DB API), after `after`, to its terminal
+   * event, resumed across broken streams like `execute`. Returns at once when nothing follows
+   * `after` in an ended job; throws NOT_FOUND or EVENTS_GONE when no source has the events.
+   * Leaving early never cancels the job.
+   */
+  async *attach(jobId: string, { after, signal, dbApi, ...timing }: AttachOptions = {}): AsyncGenerator<JobEvent> {
+    if (after !== undefined && !(Number.isSafeInteger(after) && after >= -1)) {
+      throw new WorkerError(0, 'VALIDATION_FAILED', 'after must be the seq of an event: an integer, -1 or more', [{ path: 'after', message: 'an integer, -1 or more' }]);
     }
+    const sources = () => [this.#eventsOf(jobId), ...(dbApi ? [dbApiSource(dbApi, jobId, this.#backoff)] : [])];
+    yield* followJob({ cursor: { jobId, last: after ?? -1 }, sources, timing, backoff: this.#backoff, signal });
+  }
+
+  async job(jobId: string, signal?: AbortSignal): Promise<JobReport> {
+    return (await this.#send(`/jobs/${encodeURIComponent(jobId)}`, { method: 'GET', signal })).json() as Promise<JobReport>;
+  }
+
+  /** Cancels one job by its id; 409 NO_RUNNING_JOB when it has already ended. */
+  async cancelJob(jobId: string, signal?: AbortSignal): Promise<{ status: 'cancelling'; jobId: string }> {
+    return (await this.#send(`/jobs/${encodeURIComponent(jobId)}/cancel`, { method: 'POST', signal }, false)).json() as Promise<{ status: 'cancelling'; jobId: string }>;
   }
 
   async health(signal?: AbortSignal): Promise<HealthReport> {
@@ -66,41 +123,21 @@ export class WorkerClient {
     return (await this.#send('/cancel', { method: 'POST', signal }, false)).json() as Promise<{ status: 'cancelling'; jobId?: string }>;
   }
 
-  async #send(path: string, init: { method: string; body?: string; signal?: AbortSignal }, retry = true): Promise<Response> {
-    const retryOptions = this.options.retry ?? {};
-    const deadline = Date.now() + (retryOptions.deadlineMs ?? 60_000);
-    const headers: Record<string, string> = {};
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
-    if (this.options.apiToken) headers.authorization = `Bearer ${this.options.apiToken}`;
-    for (let attempt = 0; ; attempt += 1) {
-      let response: Response;
-      try {
-        response = await fetch(`${this.#baseUrl}${path}`, { method: init.method, body: init.body, headers, signal: init.signal });
-      } catch (error) {
-        if (init.signal?.aborted || !retry || !isConnectionFailure(error)) {
-          throw init.signal?.aborted ? init.signal.reason : new WorkerError(0, 'UNREACHABLE', `the worker at ${this.#baseUrl} cannot be reached`);
-        }
-        await this.#pause(attempt, null, deadline, init.signal, () => new WorkerError(0, 'UNREACHABLE', `the worker at ${this.#baseUrl} cannot be reached`));
-        continue;
-      }
-      if (response.ok) return response;
-      const error = await errorOf(response);
-      if (!retry || !isRetryableStatus(response.status)) throw error;
-      await this.#pause(attempt, response.headers.get('retry-after'), deadline, init.signal, () => error);
-    }
+  get #backoff(): RetryOptions {
+    return this.options.retry ?? {};
   }
 
-  async #pause(attempt: number, retryAfter: string | null, deadline: number, signal: AbortSignal | undefined, giveUp: () => Error): Promise<void> {
-    const delay = retryDelay(attempt, retryAfter, this.options.retry ?? {});
-    if (Date.now() + delay > deadline) throw giveUp();
-    await sleep(delay, signal);
+  get #auth(): Record<string, string> {
+    return this.options.apiToken ? { authorization: `Bearer ${this.options.apiToken}` } : {};
   }
-}
 
-async function errorOf(response: Response): Promise<WorkerError> {
-  const body = (await response.json().catch(() => undefined)) as
-    | { error?: { code?: string; message?: string; issues?: Array<{ path: string; message: string }> } }
-    | undefined;
-  const code = (body?.error?.code ?? 'INTERNAL') as WorkerError['code'];
-  return new WorkerError(response.status, code, body?.error?.message ?? `the worker answered ${response.status}`, body?.error?.issues ?? []);
+  #eventsOf(jobId: string): JobEventSource {
+    return sseSource(`the worker at ${this.#baseUrl}`, `${this.#baseUrl}/jobs/${encodeURIComponent(jobId)}/events`, this.#auth, this.#backoff);
+  }
+
+  #send(path: string, init: { method: 'GET' | 'POST'; body?: string; signal?: AbortSignal }, retry = true): Promise<Response> {
+    const headers = { ...this.#auth, ...(init.body !== undefined && { 'content-type': 'application/json' }) };
+    const retryUntil = retry ? Date.now() + (this.#backoff.deadlineMs ?? 60_000) : undefined;
+    return send(`${this.#baseUrl}${path}`, { ...init, headers, target: `the worker at ${this.#baseUrl}`, retryUntil }, this.#backoff);
+  }
 }

@@ -14,6 +14,8 @@ const statuses: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   WORKER_BUSY: 429,
   WORKER_SHUTDOWN: 503,
+  EVENTS_GONE: 410,
+  SESSION_NOT_FOUND: 404,
 };
 
 export const busyRetryAfterSeconds = 5;

@@ -15,6 +15,8 @@ export function toJobRequest(body: ExecuteRequestBody): JobRequest {
     workspace: body.workspace,
     github: body.github && { ...body.github, accessToken: secret(body.github.accessToken) },
     database: body.database && { sessionId: body.database.sessionId, accessToken: new Secret(body.database.accessToken) },
+    onDisconnect: body.onDisconnect ?? 'cancel',
+    ...(body.webhook && { webhook: { url: body.webhook.url, secret: new Secret(body.webhook.secret) } }),
     options,
     timeoutMs,
     includeRaw: includeRaw ?? false,

@@ -45,6 +45,15 @@ const databaseSchema = v.strictObject({
   accessToken: token,
 });
 
+const webhookSchema = v.strictObject({
+  url: v.pipe(line(2048), v.url('must be a URL')),
+  // Standard Webhooks secrets: whsec_ and the base64 of 24 to 64 random bytes.
+  secret: v.pipe(
+    v.string(),
+    v.regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, 'must be a Standard Webhooks secret: whsec_ and the base64 of 24 to 64 random bytes'),
+  ),
+});
+
 const toolPattern = v.pipe(line(256), v.minLength(1), v.regex(/^[^-]/, 'must not start with -'));
 
 export const providerOptionsSchema = v.strictObject({
@@ -68,6 +77,8 @@ export const executeRequestSchema = v.strictObject({
   workspace: v.optional(workspace),
   github: v.optional(githubSchema),
   database: v.optional(databaseSchema),
+  onDisconnect: v.optional(v.picklist(['cancel', 'continue'], 'must be "cancel" or "continue"')),
+  webhook: v.optional(webhookSchema),
   providerOptions: v.optional(providerOptionsSchema),
 });
 

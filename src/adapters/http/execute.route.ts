@@ -3,6 +3,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
 import type { ExecutionUseCase } from '../../application/execution.use-case.js';
+import type { JobRegistry } from '../../application/job-registry.js';
 import type { JobSlot } from '../../application/job-slot.js';
 import type { LoggerPort } from '../../application/ports/logger.port.js';
 import { DomainError } from '../../domain/errors.js';
@@ -16,6 +17,7 @@ import { VerdictGateSink } from './verdict-gate.sink.js';
 export interface ExecuteRouteDeps {
   useCase: ExecutionUseCase;
   slot: JobSlot;
+  jobs: JobRegistry;
   beforeVerdict?: () => Promise<void> | undefined;
   retired?: () => Promise<void>;
   logger: LoggerPort;
@@ -38,7 +40,7 @@ async function refuse(c: Context, slot: JobSlot, retired: (() => Promise<void>) 
 }
 
 /** POST /execute: validate, take the worker's one slot, then stream the job as SSE. */
-export function registerExecuteRoute(app: Hono<{ Bindings: HttpBindings }>, { useCase, slot, beforeVerdict, retired, logger, maxBodyBytes, heartbeatMs }: ExecuteRouteDeps): void {
+export function registerExecuteRoute(app: Hono<{ Bindings: HttpBindings }>, { useCase, slot, jobs, beforeVerdict, retired, logger, maxBodyBytes, heartbeatMs }: ExecuteRouteDeps): void {
   app.post('/execute', async (c) => {
     if (slot.refusal()) return refuse(c, slot, retired);
     const body = await readJsonBody(c.env.incoming, maxBodyBytes);
@@ -60,14 +62,19 @@ export function registerExecuteRoute(app: Hono<{ Bindings: HttpBindings }>, { us
     const res = c.env.outgoing;
     const sink = new SseEventSink(res, heartbeatMs);
     const events = beforeVerdict ? new VerdictGateSink(sink, beforeVerdict) : sink;
+    const detached = admitted.value.onDisconnect === 'continue';
     res.once('close', () => {
-      if (!res.writableFinished) lease.abort(new DomainError('CANCELLED', 'the client disconnected'));
+      if (res.writableFinished) return;
+      // A detached job runs on to its end; its events wait in the job's log for a reader.
+      if (detached) logger.info({ jobId: sink.jobId }, 'the client left; the job goes on');
+      else lease.abort(new DomainError('CANCELLED', 'the client disconnected'));
     });
     void useCase
       .execute(admitted.value, events, lease)
       .catch((error: unknown) => logger.error({ err: error }, 'job stream failed'))
       .finally(() => {
-        sink.end();
+        const jobId = sink.jobId;
+        void sink.end().then((delivered) => delivered && jobId !== undefined && jobs.get(jobId)?.delivered());
         lease.release();
       });
     return RESPONSE_ALREADY_SENT;

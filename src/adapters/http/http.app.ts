@@ -4,18 +4,24 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { bearerAuth } from 'hono/bearer-auth';
 import { HTTPException } from 'hono/http-exception';
 import type { ExecutionUseCase } from '../../application/execution.use-case.js';
+import type { JobRegistry } from '../../application/job-registry.js';
 import type { JobSlot } from '../../application/job-slot.js';
 import type { Readiness } from '../../application/readiness.js';
 import type { LoggerPort } from '../../application/ports/logger.port.js';
+import type { SessionStorePort } from '../../application/ports/session-store.port.js';
 import type { Secret } from '../../domain/secret.js';
 import { registerControlRoutes } from './control.routes.js';
 import { fail } from './error-response.js';
 import { registerExecuteRoute } from './execute.route.js';
+import { registerJobRoutes } from './jobs.routes.js';
+import { registerSessionRoutes } from './sessions.routes.js';
 import { registerDocsRoutes } from './openapi/docs.routes.js';
 
 export interface HttpAppDeps {
   useCase: ExecutionUseCase;
   slot: JobSlot;
+  jobs: JobRegistry;
+  sessions: SessionStorePort;
   readiness: Readiness;
   /** Awaited before a job's verdict is sent. */
   beforeVerdict?: () => Promise<void> | undefined;
@@ -51,7 +57,11 @@ export function createHttpApp(deps: HttpAppDeps): Hono<{ Bindings: HttpBindings 
   // The body limit is kept by the route, which reads the body from Node's stream.
   app.use('/execute', guard, jsonOnly());
   app.use('/cancel', guard);
+  app.use('/jobs/*', guard);
+  app.use('/sessions/*', guard);
   registerExecuteRoute(app, deps);
+  registerJobRoutes(app, deps);
+  registerSessionRoutes(app, deps);
   registerControlRoutes(app, deps);
   registerDocsRoutes(app, deps);
   app.notFound((c) => fail(c, 'NOT_FOUND', 'no such route'));

@@ -23,17 +23,13 @@ export class SseEventSink implements EventSinkPort {
   #closed = false;
   /** No event written yet. */
   #opening = true;
+  #jobId: string | undefined;
+  #verdictWritten = false;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly interval = heartbeatMs,
   ) {
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      'x-accel-buffering': 'no',
-    });
-    // No flushHeaders(): the headers leave with the `connected` event, in one packet.
     res.once('close', () => this.close());
     this.#arm();
   }
@@ -43,16 +39,43 @@ export class SseEventSink implements EventSinkPort {
     return this.#closed;
   }
 
+  /** The job's id, once its first event has gone out. */
+  get jobId(): string | undefined {
+    return this.#jobId;
+  }
+
   send(event: JobEvent, json: string): Promise<void> | undefined {
     if (this.#closed) return undefined;
+    this.#jobId ??= event.jobId;
+    if (event.type === 'completed' || event.type === 'error') this.#verdictWritten = true;
     this.#write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${json}\n\n`);
     return this.res.writableNeedDrain ? this.#drained() : undefined;
   }
 
-  /** Ends the response after what was written; stops the heartbeat. */
-  end(): void {
-    if (!this.#closed) this.res.end(this.#frames.take());
+  /**
+   * Ends the response after what was written and stops the heartbeat. Resolves true once the
+   * job's verdict has been handed to the client's connection whole.
+   */
+  end(): Promise<boolean> {
+    const closed = this.#closed;
     this.close();
+    if (closed) return Promise.resolve(false);
+    this.#head();
+    return new Promise((resolve) => {
+      this.res.once('close', () => resolve(false));
+      this.res.end(this.#frames.take(), () => resolve(this.#verdictWritten));
+    });
+  }
+
+  /** The job's address goes with the headers, which leave with the `connected` event in one packet. */
+  #head(): void {
+    if (this.res.headersSent) return;
+    this.res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+      ...(this.#jobId && { 'x-job-id': this.#jobId, location: `/jobs/${this.#jobId}/events` }),
+    });
   }
 
   close(): void {
@@ -61,6 +84,7 @@ export class SseEventSink implements EventSinkPort {
   }
 
   #write(frame: string): void {
+    this.#head();
     this.#lastWrite = Date.now();
     this.#frames.append(frame);
     if (this.#batching) return;

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { WebhookOutcome } from '../../application/ports/job-notifier.port.js';
 import type { MetricsPort } from '../../application/ports/metrics.port.js';
 
 const seconds = (ms: number): number => ms / 1000;
@@ -45,6 +46,12 @@ export class PrometheusMetrics implements MetricsPort {
   });
   readonly #stored = new Counter({ name: 'unified_worker_persisted_events_total', help: 'Events stored in the DB API', registers: [this.registry] });
   readonly #dropped = new Counter({ name: 'unified_worker_dropped_events_total', help: 'Events the DB API never received', registers: [this.registry] });
+  readonly #webhooks = new Counter({
+    name: 'unified_worker_webhook_deliveries_total',
+    help: "Jobs' webhook deliveries, by outcome: delivered, refused or failed",
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'unified_worker_' });
@@ -83,6 +90,10 @@ export class PrometheusMetrics implements MetricsPort {
   persistence(report: { stored: number; dropped: number }): void {
     this.#stored.inc(report.stored);
     this.#dropped.inc(report.dropped);
+  }
+
+  webhookDelivered(outcome: WebhookOutcome): void {
+    this.#webhooks.inc({ outcome });
   }
 
   render(): Promise<string> {

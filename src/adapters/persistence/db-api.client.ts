@@ -27,12 +27,13 @@ export class DbApiClient {
   }
 
   /** True once the API has taken the request; false when it refused it or the signal aborted. */
-  async send(method: 'POST' | 'PATCH' | 'PUT', path: string, body: unknown, signal: AbortSignal): Promise<boolean> {
-    return this.sendBytes(method, path, Buffer.from(JSON.stringify(body), 'utf8'), signal);
+  async send(method: 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body: unknown, signal: AbortSignal): Promise<boolean> {
+    const bytes = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
+    return (await this.#exchange(method, path, bytes, signal))?.ok ?? false;
   }
 
   /** As send(), with a JSON body already encoded. */
-  async sendBytes(method: 'POST' | 'PATCH' | 'PUT', path: string, json: Uint8Array, signal: AbortSignal): Promise<boolean> {
+  async sendBytes(method: 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, json: Uint8Array, signal: AbortSignal): Promise<boolean> {
     return (await this.#exchange(method, path, json, signal))?.ok ?? false;
   }
 

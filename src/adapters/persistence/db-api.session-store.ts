@@ -10,6 +10,7 @@ const snapshotResponse = v.object({
   session: v.object({ provider: v.string(), providerSessionId: v.string(), branch: v.optional(v.string()) }),
   artifacts: v.array(v.object({ name: v.string(), content: v.string() })),
   savedAt: v.number(),
+  work: v.optional(v.object({ baseCommit: v.string(), patch: v.string(), bytes: v.number() })),
 });
 
 /**
@@ -34,6 +35,12 @@ export class DbApiSessionStore implements SessionStorePort {
     const parsed = v.safeParse(snapshotResponse, await this.#client(target).get('/snapshot', signal));
     if (!parsed.success || parsed.output.session.providerSessionId !== providerSessionId) return undefined;
     return parsed.output;
+  }
+
+  async erase(providerSessionId: string, target: PersistenceTarget | undefined, signal: AbortSignal): Promise<boolean> {
+    if (!target) return this.local.erase(providerSessionId, undefined, signal);
+    if (!(await this.load(providerSessionId, target, signal))) return false;
+    return this.#client(target).send('DELETE', '', undefined, signal);
   }
 
   #client(target: PersistenceTarget): DbApiClient {

@@ -1,8 +1,10 @@
+import type { WebhookTarget } from '../../application/ports/job-notifier.port.js';
 import type { LoggerPort } from '../../application/ports/logger.port.js';
 import type { JobRecorder, PersistencePort, PersistenceReport, PersistenceTarget } from '../../application/ports/persistence.port.js';
 import type { JobEvent } from '../../domain/job-event.js';
 import { ChunkBatch } from './chunk-batch.js';
 import { DbApiClient, type DbApiClientSettings } from './db-api.client.js';
+import { JobLease } from './job-lease.js';
 import { noopRecorder } from './noop.persistence.js';
 
 export interface HttpDbApiSettings extends DbApiClientSettings {
@@ -12,6 +14,8 @@ export interface HttpDbApiSettings extends DbApiClientSettings {
   batchIntervalMs: number;
   /** Chunks held in memory at most; beyond that new ones are dropped and counted. */
   bufferMax: number;
+  /** How long the DB API waits for a renewal before it gives the job the verdict WORKER_LOST (default 30 s). */
+  leaseTtlMs?: number;
 }
 
 /** Stores each job's events in the client's database through the HTTP DB API (docs/db-api.md). */
@@ -23,9 +27,10 @@ export class HttpDbApiPersistence implements PersistencePort {
     private readonly logger: LoggerPort,
   ) {}
 
-  open(jobId: string, target: PersistenceTarget | undefined): JobRecorder {
+  open(jobId: string, target: PersistenceTarget | undefined, options: { webhook?: WebhookTarget } = {}): JobRecorder {
     if (!target) return noopRecorder;
-    return new HttpJobRecorder(jobId, new DbApiClient(this.settings, target, this.logger), this.settings, this.logger);
+    const client = new DbApiClient(this.settings, target, this.logger);
+    return new HttpJobRecorder(jobId, client, new JobLease(jobId, client, this.settings.leaseTtlMs ?? 30_000, options.webhook, this.logger), this.settings, this.logger);
   }
 }
 
@@ -53,9 +58,12 @@ class HttpJobRecorder implements JobRecorder {
   constructor(
     private readonly jobId: string,
     private readonly client: DbApiClient,
+    private readonly lease: JobLease,
     private readonly settings: HttpDbApiSettings,
     private readonly logger: LoggerPort,
-  ) {}
+  ) {
+    lease.hold();
+  }
 
   backlog(): number {
     return this.#waiting;
@@ -103,6 +111,7 @@ class HttpJobRecorder implements JobRecorder {
   async close(signal: AbortSignal): Promise<PersistenceReport> {
     const report = await this.flush(signal);
     if (!signal.aborted) await this.client.send('PATCH', '', { status: this.#status, jobId: this.jobId }, signal);
+    this.lease.release();
     if (report.dropped > 0) this.logger.warn({ jobId: this.jobId, ...report }, 'events not stored in the database');
     return report;
   }

@@ -14,10 +14,15 @@ export interface GitEnvironment {
 }
 
 export interface GitClientOptions {
-  repoUrl: string;
+  /** The one remote git may reach; without it git reaches none, as for work on local objects. */
+  repoUrl?: string;
   token?: Secret;
   signal: AbortSignal;
   onProgress?: (event: SimpleGitProgressEvent) => void;
+  /** git's own location variables (GIT_INDEX_FILE, GIT_DIR, GIT_WORK_TREE) for a scratch index or tree. */
+  locations?: Partial<Record<'GIT_INDEX_FILE' | 'GIT_DIR' | 'GIT_WORK_TREE', string>>;
+  /** More configuration, above anything in the repository's own files. */
+  overrides?: Array<[string, string]>;
 }
 
 /**
@@ -30,19 +35,16 @@ export function gitClient(dir: string, env: GitEnvironment, options: GitClientOp
   const url = options.repoUrl;
   const config = [
     'protocol.allow=never',
-    `protocol.${new URL(url).protocol.replace(':', '')}.allow=always`,
     'http.followRedirects=false',
     `core.hooksPath=${env.emptyHooksDir}`,
     'core.fsmonitor=false',
-    `url.${url}.insteadOf=${url}`,
     'credential.helper=',
     'core.askPass=',
     'http.proxy=',
-    `http.${url}.proxy=`,
     'http.sslVerify=true',
-    `http.${url}.sslVerify=true`,
+    ...(url ? remoteConfig(url) : []),
   ];
-  const vars = gitEnv(env, url, options.token);
+  const vars = { ...gitEnv(env, url, options.token, options.overrides ?? []), ...options.locations };
   const git = simpleGit({
     baseDir: dir,
     // simple-git guards git's own variables; these are the ones this client sets on purpose.
@@ -60,12 +62,24 @@ export function gitClient(dir: string, env: GitEnvironment, options: GitClientOp
       allowUnsafeUrlRewrite: true,
       allowUnsafeCredentialHelper: true,
       allowUnsafeAskPass: true,
+      // Only localGitClient sets these, and only to switch a planted driver off.
+      allowUnsafeFilter: true,
+      allowUnsafeMergeDriver: true,
     },
   });
   return git.env(vars);
 }
 
-function gitEnv(env: GitEnvironment, url: string, token: Secret | undefined): Record<string, string> {
+function remoteConfig(url: string): string[] {
+  return [
+    `protocol.${new URL(url).protocol.replace(':', '')}.allow=always`,
+    `url.${url}.insteadOf=${url}`,
+    `http.${url}.proxy=`,
+    `http.${url}.sslVerify=true`,
+  ];
+}
+
+function gitEnv(env: GitEnvironment, url: string | undefined, token: Secret | undefined, overrides: Array<[string, string]>): Record<string, string> {
   const vars: Record<string, string> = {
     PATH: env.path,
     HOME: env.home,
@@ -80,8 +94,8 @@ function gitEnv(env: GitEnvironment, url: string, token: Secret | undefined): Re
     GIT_COMMITTER_EMAIL: env.authorEmail,
   };
   // Workspaces belong to the agent's user when it runs as one: git would refuse them as "dubious".
-  const config: Array<[string, string]> = [['safe.directory', '*']];
-  if (token) {
+  const config: Array<[string, string]> = [['safe.directory', '*'], ...overrides];
+  if (token && url) {
     // GitHub takes a token as the password of HTTP basic auth, with any user name.
     const basic = Buffer.from(`x-access-token:${token.reveal()}`).toString('base64');
     config.push([`http.${url}.extraHeader`, `Authorization: Basic ${basic}`]);
@@ -92,4 +106,34 @@ function gitEnv(env: GitEnvironment, url: string, token: Secret | undefined): Re
     vars[`GIT_CONFIG_VALUE_${index}`] = value;
   });
   return vars;
+}
+
+/**
+ * A client that reaches no remote, for work on the checkout's own objects, with every filter
+ * and merge driver of the repository's configuration switched off: .git/config is the agent's
+ * to write, and a driver is a command git would run as the worker.
+ */
+export async function localGitClient(
+  dir: string,
+  env: GitEnvironment,
+  signal: AbortSignal,
+  locations?: GitClientOptions['locations'],
+): Promise<SimpleGit> {
+  const where = locations ? { locations } : {};
+  const names = await gitClient(dir, env, { signal, ...where })
+    .raw(['config', '-z', '--name-only', '--get-regexp', '^(filter\\..+\\.(clean|smudge|process)|merge\\..+\\.driver)$']);
+  const overrides = names.split('\0').filter(Boolean).flatMap(disabledDriver);
+  return gitClient(dir, env, { signal, overrides, ...where });
+}
+
+/** An empty filter command means no filter; a merge driver of `false` reports a conflict. */
+function disabledDriver(key: string): Array<[string, string]> {
+  const driver = key.slice(key.indexOf('.') + 1, key.lastIndexOf('.'));
+  if (key.startsWith('merge.')) return [[`merge.${driver}.driver`, 'false']];
+  return [
+    [`filter.${driver}.clean`, ''],
+    [`filter.${driver}.smudge`, ''],
+    [`filter.${driver}.process`, ''],
+    [`filter.${driver}.required`, 'false'],
+  ];
 }

@@ -5,11 +5,13 @@ import type { SimpleGitProgressEvent } from 'simple-git';
 import type { RepoCheckout, RepoPort, RepoProgress, RepoSpec } from '../../application/ports/repo.port.js';
 import { DomainError, type ValidationIssue } from '../../domain/errors.js';
 import type { RepoChanges } from '../../domain/repo-changes.js';
+import type { WorkInProgress } from '../../domain/session.js';
 import { descendantsWorkingIn, signal as killProcess } from '../shared/process-tree.js';
 import { fileChanges } from './change-stats.js';
 import { gitClient, type GitEnvironment } from './git-client.js';
 import { gitFailure, pushFailureReason } from './git-failure.js';
 import { checkRepoSpec, type RepoPolicy } from './repo-policy.js';
+import { restoreWork, saveWork } from './work-in-progress.js';
 
 export interface SimpleGitRepoSettings extends RepoPolicy, Omit<GitEnvironment, 'home' | 'emptyHooksDir'> {
   /** The worker's own directory for git's empty HOME and hooks directory. */
@@ -89,6 +91,14 @@ export class SimpleGitRepo implements RepoPort {
     } finally {
       release();
     }
+  }
+
+  async saveWork(checkout: RepoCheckout, limitBytes: number, signal: AbortSignal): Promise<WorkInProgress | undefined> {
+    return saveWork({ env: await this.#environment(), scratchRoot: this.settings.stateDir }, checkout, limitBytes, signal);
+  }
+
+  async restoreWork(checkout: RepoCheckout, work: WorkInProgress, signal: AbortSignal): Promise<void> {
+    return restoreWork({ env: await this.#environment(), scratchRoot: this.settings.stateDir }, checkout, work, signal);
   }
 
   async #clone(spec: RepoSpec, workspace: string, git: ReturnType<typeof gitClient>, mirror: string | undefined): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import type { SessionStorePort } from '../../application/ports/session-store.port.js';
@@ -8,6 +8,7 @@ export const snapshotSchema = v.object({
   session: v.object({ provider: v.string(), providerSessionId: v.string(), branch: v.optional(v.string()) }),
   artifacts: v.array(v.object({ name: v.string(), content: v.string() })),
   savedAt: v.number(),
+  work: v.optional(v.object({ baseCommit: v.string(), patch: v.string(), bytes: v.number() })),
 });
 
 // Session ids reach here from requests; the schema allows only these, but the store checks again.
@@ -31,6 +32,13 @@ export class FileSessionStore implements SessionStorePort {
     if (text === undefined) return undefined;
     const parsed = v.safeParse(snapshotSchema, safeJson(text));
     return parsed.success ? parsed.output : undefined;
+  }
+
+  async erase(providerSessionId: string, _target?: unknown): Promise<boolean> {
+    const file = this.#file(providerSessionId);
+    const existed = await stat(file).then(() => true, () => false);
+    await rm(file, { force: true });
+    return existed;
   }
 
   #file(id: string): string {

@@ -1,3 +1,5 @@
+import type { WebhookOutcome } from './job-notifier.port.js';
+
 /** What operators count and time about jobs; the use case reports, an adapter exports. */
 export interface MetricsPort {
   jobStarted(provider: string): void;
@@ -13,4 +15,6 @@ export interface MetricsPort {
   persistence(report: { stored: number; dropped: number }): void;
   /** Where to read, while a job runs, how many of its events wait for the database; undefined when it ends. */
   watchBacklog(read: (() => number) | undefined): void;
+  /** How one job's webhook delivery ended, retries included. */
+  webhookDelivered(outcome: WebhookOutcome): void;
 }

@@ -1,5 +1,6 @@
 import type { JobEvent, PersistenceReport } from '../../domain/job-event.js';
 import type { Secret } from '../../domain/secret.js';
+import type { WebhookTarget } from './job-notifier.port.js';
 
 export interface PersistenceTarget {
   sessionId: string;
@@ -24,5 +25,6 @@ export interface JobRecorder {
 export interface PersistencePort {
   /** False when the worker has no database to write to, so requests naming one are refused. */
   readonly enabled: boolean;
-  open(jobId: string, target: PersistenceTarget | undefined): JobRecorder;
+  /** `webhook`: where the database tells the job's end if the worker dies before it (WORKER_LOST). */
+  open(jobId: string, target: PersistenceTarget | undefined, options?: { webhook?: WebhookTarget }): JobRecorder;
 }

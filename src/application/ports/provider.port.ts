@@ -27,6 +27,11 @@ export interface ProviderRun {
   resume?: SessionSnapshot;
   /** Called once the run is over (also after a failure) with the transcript to keep. */
   saveSession(providerSessionId: string, artifacts: SessionArtifact[]): Promise<void>;
+  /**
+   * Called by a provider that can read its transcript while the CLI runs: the use case then saves
+   * the session as the job goes, so a job whose worker dies mid-way can still be resumed.
+   */
+  checkpoints?(providerSessionId: string, exportNow: () => Promise<SessionArtifact[]>): void;
 }
 
 export interface ProviderOutcome {

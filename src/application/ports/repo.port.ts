@@ -1,6 +1,7 @@
 import type { ValidationIssue } from '../../domain/errors.js';
 import type { RepoChanges } from '../../domain/repo-changes.js';
 import type { Secret } from '../../domain/secret.js';
+import type { WorkInProgress } from '../../domain/session.js';
 
 export interface RepoSpec {
   repoUrl: string;
@@ -36,4 +37,8 @@ export interface RepoPort {
   ): Promise<RepoCheckout>;
   /** Reports the changes since the checkout; with spec.push, commits them all and pushes that branch. */
   publish(spec: RepoSpec, checkout: RepoCheckout, signal: AbortSignal): Promise<RepoChanges>;
+  /** Uncommitted work (edits, deletions, renames, unignored new and binary files) against HEAD, which a push may have moved past checkout.baseCommit; index and tree untouched; undefined if none; WORKSPACE_TOO_LARGE past limitBytes. */
+  saveWork(checkout: RepoCheckout, limitBytes: number, signal: AbortSignal): Promise<WorkInProgress | undefined>;
+  /** Writes saved work into the checkout's tree before the assistant starts, new files untracked, index as it was; REPO_FAILED, tree unchanged, on a conflict. */
+  restoreWork(checkout: RepoCheckout, work: WorkInProgress, signal: AbortSignal): Promise<void>;
 }

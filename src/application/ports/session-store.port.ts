@@ -10,4 +10,6 @@ export interface SessionStorePort {
   save(snapshot: SessionSnapshot, target: PersistenceTarget | undefined, signal: AbortSignal): Promise<void>;
   /** The snapshot saved under the provider's session id, if any. */
   load(providerSessionId: string, target: PersistenceTarget | undefined, signal: AbortSignal): Promise<SessionSnapshot | undefined>;
+  /** Erases the saved session (with a target, the database's session, its stored events included); false when there was none. */
+  erase(providerSessionId: string, target: PersistenceTarget | undefined, signal: AbortSignal): Promise<boolean>;
 }

@@ -63,7 +63,16 @@ export const jobEventSchema = v.variant('type', [
     persistence: v.optional(persistence),
     ...envelope,
   }),
-  v.object({ type: v.literal('error'), code: v.picklist(errorCodes), message: v.string(), retryable: v.boolean(), persistence: v.optional(persistence), ...envelope }),
+  v.object({
+    type: v.literal('error'),
+    code: v.picklist(errorCodes),
+    message: v.string(),
+    retryable: v.boolean(),
+    sessionId: v.optional(v.string()),
+    usage: v.optional(usage),
+    persistence: v.optional(persistence),
+    ...envelope,
+  }),
 ]);
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

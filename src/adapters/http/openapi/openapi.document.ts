@@ -17,6 +17,31 @@ const errorResponse = (description: string) => ({
 
 const text = (description: string) => ({ description, content: { 'text/plain': { schema: { type: 'string' } } } });
 
+const jobIdParameter = { name: 'jobId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' } };
+
+const jobStateSchema = {
+  type: 'object',
+  required: ['jobId', 'provider', 'status', 'lastSeq', 'startedAt', 'readers'],
+  properties: {
+    jobId: { type: 'string' },
+    provider: { type: 'string' },
+    status: { enum: ['accepted', 'preparing', 'running', 'completed', 'failed'] },
+    stage: { enum: ['workspace', 'repository', 'session', 'provider', 'publish'] },
+    lastSeq: { type: 'integer', description: 'The seq of the last event so far; -1 before the first' },
+    startedAt: { type: 'string', format: 'date-time' },
+    endedAt: { type: 'string', format: 'date-time' },
+    sessionId: { type: 'string', description: "The assistant's session, once known: resume it with resumeSessionId" },
+    databaseSessionId: { type: 'string', description: "The request's database.sessionId: where the DB API keeps the events" },
+    readers: { type: 'integer', description: 'Streams following the job now, besides the one that started it' },
+    terminal: { $ref: '#/components/schemas/JobEvent' },
+  },
+};
+
+const eventStream = (description: string) => ({
+  description,
+  content: { 'text/event-stream': { schema: { $ref: '#/components/schemas/JobEvent' } } },
+});
+
 /** The API v1 as an OpenAPI 3.1 document, generated from the schemas the server validates with. */
 export function openApiDocument(version: string): object {
   return {
@@ -45,7 +70,12 @@ export function openApiDocument(version: string): object {
           responses: {
             '200': {
               // OpenAPI 3.1 has no schema for one SSE event (3.2's itemSchema): the schema given is each event's data.
-              description: 'The job, event by event: `id` is the event seq, `event` its type, `data` one JobEvent as JSON (the schema).',
+              description:
+                'The job, event by event: `id` is the event seq, `event` its type, `data` one JobEvent as JSON (the schema). `X-Job-Id` names the job and `Location` is where to read it again (GET /jobs/{jobId}/events).',
+              headers: {
+                'X-Job-Id': { schema: { type: 'string' }, description: "The job's id" },
+                Location: { schema: { type: 'string' }, description: '/jobs/{jobId}/events' },
+              },
               content: { 'text/event-stream': { schema: { $ref: '#/components/schemas/JobEvent' } } },
             },
             '400': errorResponse('VALIDATION_FAILED (with every issue), MISSING_CREDENTIALS'),
@@ -54,6 +84,106 @@ export function openApiDocument(version: string): object {
             '415': errorResponse('UNSUPPORTED_MEDIA_TYPE'),
             '429': errorResponse('WORKER_BUSY, with Retry-After'),
             '503': errorResponse('WORKER_SHUTDOWN, with Retry-After'),
+          },
+        },
+      },
+      '/jobs/{jobId}': {
+        get: {
+          operationId: 'getJob',
+          summary: "A job's state: stage, last seq, start and end, and its terminal event once there",
+          security: [{ bearer: [] }],
+          parameters: [jobIdParameter],
+          responses: {
+            '200': { description: 'The job', content: { 'application/json': { schema: jobStateSchema } } },
+            '401': errorResponse('UNAUTHORIZED'),
+            '404': errorResponse('NOT_FOUND: no such job on this worker (behind a pool, read the DB API)'),
+            '410': errorResponse('EVENTS_GONE: the job ran here, and its retention is over; the message says where its events are'),
+          },
+        },
+      },
+      '/jobs/{jobId}/events': {
+        get: {
+          operationId: 'jobEvents',
+          summary: "Replay a job's events after a point, then follow it live to its terminal event",
+          description:
+            'A standard SSE stream (any EventSource reconnects to it by itself): `Last-Event-ID` (or `after`) is the seq of the last event received; the stream starts with the next one, starts with `retry: 1000`, and ends after the terminal event. Several readers may follow one job.',
+          security: [{ bearer: [] }],
+          parameters: [
+            jobIdParameter,
+            { name: 'after', in: 'query', required: false, schema: { type: 'integer', minimum: 0 }, description: 'The seq of the last event received; Last-Event-ID wins over it' },
+            { name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string', pattern: '^[0-9]+$' } },
+          ],
+          responses: {
+            '200': eventStream('The events after the point given, then the live ones, ending with the terminal event'),
+            '204': { description: 'The job has ended and the point given is its terminal event or later: nothing more to send' },
+            '400': errorResponse('VALIDATION_FAILED: Last-Event-ID or after is not a seq, or lies beyond the last event'),
+            '401': errorResponse('UNAUTHORIZED'),
+            '404': errorResponse('NOT_FOUND: no such job on this worker'),
+            '410': errorResponse('EVENTS_GONE: some of the events asked for are no longer kept here; the message says where they are'),
+          },
+        },
+      },
+      '/jobs/{jobId}/cancel': {
+        post: {
+          operationId: 'cancelJob',
+          summary: 'End that job with CANCELLED',
+          security: [{ bearer: [] }],
+          parameters: [jobIdParameter],
+          responses: {
+            '200': {
+              description: 'Cancelling',
+              content: {
+                'application/json': {
+                  schema: { type: 'object', properties: { status: { const: 'cancelling' }, jobId: { type: 'string' } }, required: ['status', 'jobId'] },
+                },
+              },
+            },
+            '401': errorResponse('UNAUTHORIZED'),
+            '404': errorResponse('NOT_FOUND'),
+            '409': errorResponse('NO_RUNNING_JOB: the job has already ended'),
+            '410': errorResponse('EVENTS_GONE'),
+          },
+        },
+      },
+      '/sessions/{sessionId}': {
+        get: {
+          operationId: 'getSession',
+          summary: 'A session this worker keeps (jobs without a database): what is saved to resume it',
+          security: [{ bearer: [] }],
+          parameters: [{ name: 'sessionId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' } }],
+          responses: {
+            '200': {
+              description: 'The session',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['sessionId', 'provider', 'savedAt', 'artifacts'],
+                    properties: {
+                      sessionId: { type: 'string' },
+                      provider: { type: 'string' },
+                      branch: { type: 'string' },
+                      savedAt: { type: 'string', format: 'date-time' },
+                      artifacts: { type: 'array', items: { type: 'object', required: ['name', 'chars'], properties: { name: { type: 'string' }, chars: { type: 'integer' } } } },
+                      work: { type: 'object', required: ['baseCommit', 'bytes'], properties: { baseCommit: { type: 'string' }, bytes: { type: 'integer' } } },
+                    },
+                  },
+                },
+              },
+            },
+            '401': errorResponse('UNAUTHORIZED'),
+            '404': errorResponse('SESSION_NOT_FOUND: not kept by this worker (a session saved with a database lives in the DB API)'),
+          },
+        },
+        delete: {
+          operationId: 'eraseSession',
+          summary: "Erase a session this worker keeps: its transcript, its uncommitted work, and the events of its jobs still held here",
+          security: [{ bearer: [] }],
+          parameters: [{ name: 'sessionId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' } }],
+          responses: {
+            '204': { description: 'Erased' },
+            '401': errorResponse('UNAUTHORIZED'),
+            '404': errorResponse('SESSION_NOT_FOUND'),
           },
         },
       },

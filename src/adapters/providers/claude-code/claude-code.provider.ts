@@ -58,6 +58,8 @@ export class ClaudeCodeProvider implements ProviderPort {
       const cwd = await realpath(run.workdir);
       if (run.resume) await home.restore(cwd, sessionId, run.resume.artifacts);
       cli = await CliProcess.launch(this.#spec(run, home, cwd, resumeId ? { resume: resumeId } : { create: sessionId }), signal);
+      // The CLI appends to its transcript as it goes: it can be read at any point.
+      run.checkpoints?.(sessionId, () => home.export(sessionId));
       yield* cliEvents({ cli, mapper: new StreamJsonMapper(), signal, name: 'claude', install: 'npm install @anthropic-ai/claude-code', silenceMs: this.config.silenceMs });
     } finally {
       await cli?.kill();

@@ -1,0 +1,1 @@
+export { SpillingEventLogs, type EventLogSettings } from './spilling.event-log.js';
