@@ -93,6 +93,7 @@ until curl -fsS -o /dev/null "http://127.0.0.1:$PUBLISHED_PORT/health" 2>/dev/nu
 
 # --- the checks ----------------------------------------------------------------------------
 export STACK_URL=http://127.0.0.1:$PUBLISHED_PORT STACK_NAME=$stack STACK_WORKERS=$replicas STACK_WORKER_IMAGE=$WORKER_IMAGE
+export STACK_DB_API_URL=http://127.0.0.1:${STACK_DB_API_PORT:-18090} STACK_DB_API_TOKEN=$DB_API_TOKEN
 status=0
 summaries=$state/summaries.txt
 : >"$summaries"
@@ -138,7 +139,8 @@ fi
 
 if [ "${KEEP_STACK:-0}" = 1 ]; then
   # What bench/stack-pool.ts needs to drive the kept stack; the token stays root's.
-  (umask 077 && printf 'STACK_URL=%s\nSTACK_NAME=%s\nSTACK_WORKERS=%s\nWORKER_API_TOKEN=%s\n' "$STACK_URL" "$stack" "$replicas" "$WORKER_API_TOKEN" >"$state/stack.env")
+  (umask 077 && printf 'STACK_URL=%s\nSTACK_NAME=%s\nSTACK_WORKERS=%s\nWORKER_API_TOKEN=%s\nSTACK_DB_API_URL=%s\nSTACK_DB_API_TOKEN=%s\n' \
+    "$STACK_URL" "$stack" "$replicas" "$WORKER_API_TOKEN" "$STACK_DB_API_URL" "$STACK_DB_API_TOKEN" >"$state/stack.env")
   log "the stack is kept; its settings are in $state/stack.env"
 else
   docker stack rm "$stack" >/dev/null

@@ -9,6 +9,7 @@ const url = process.env.STACK_URL!;
 const stack = process.env.STACK_NAME!;
 const workers = Number(process.env.STACK_WORKERS ?? 4);
 const token = process.env.WORKER_API_TOKEN!;
+const dbApi = { url: process.env.STACK_DB_API_URL!, token: process.env.STACK_DB_API_TOKEN! };
 const docker = async (...args: string[]): Promise<string> => (await run('docker', args, { maxBuffer: 64 * 1024 * 1024 })).stdout.trim();
 
 /** A job whose prompt tells the stack's model server what to do ("[wait 3000]", "[hang]", "[run] cmd"). */
@@ -125,6 +126,49 @@ describe(`the Swarm stack: HAProxy and ${workers} one-job workers on a real engi
     expect((await Promise.all(others)).map((r) => r.end)).toEqual(Array(workers - 1).fill('completed'));
     await waitForReplicas();
     expect((await job('after the kill')).end).toBe('completed');
+  });
+
+  it('a detached job outlives its client on a one-job replica: its end is read from the DB API, event for event', async () => {
+    await waitForReplicas();
+    const sessionId = `stack-detached-${Date.now()}`;
+    const controller = new AbortController();
+    const request = { ...body('[wait 4000] detached'), onDisconnect: 'continue', database: { sessionId, accessToken: dbApi.token } };
+    const response = await postExecute(url, request, { token, signal: controller.signal });
+    const jobId = response.headers.get('x-job-id')!;
+    expect(response.headers.get('location')).toBe(`/jobs/${jobId}/events`);
+    // Read the first bytes, then leave.
+    await response.body!.getReader().read();
+    controller.abort();
+    // The pool sends readers to the DB API, whose stream follows the job live to its end.
+    const pooled = await fetch(`${url}/jobs/${jobId}/events`, { headers: { authorization: `Bearer ${token}` } });
+    expect(pooled.status).toBe(404);
+    expect(await pooled.text()).toContain('DB API');
+    const events = await collectEvents(await fetch(`${dbApi.url}/sessions/${sessionId}/events?jobId=${jobId}`, { headers: { authorization: `Bearer ${dbApi.token}` } }));
+    expect(events.map((event) => event.data.seq)).toEqual(events.map((_, i) => i));
+    expect(events.at(-1)?.data).toMatchObject({ type: 'completed', jobId });
+    // The typed client reads the same from any point.
+    const client = new WorkerClient({ baseUrl: url, apiToken: token });
+    const tail = [];
+    for await (const event of client.attach(jobId, { after: 2, dbApi: { baseUrl: dbApi.url, token: dbApi.token, sessionId } })) tail.push(event);
+    expect(tail).toEqual(events.slice(3).map((event) => event.data));
+  });
+
+  it('a worker killed mid-job with a database: the DB API ends the job WORKER_LOST once its lease runs out, and the typed client reads it there', async () => {
+    await waitForReplicas();
+    const sessionId = `stack-lost-${Date.now()}`;
+    const client = new WorkerClient({ baseUrl: url, apiToken: token });
+    const request = { ...body('[hang] killed with a database'), onDisconnect: 'continue' as const, database: { sessionId, accessToken: dbApi.token } };
+    const received: Array<{ type: string; seq: number; workerId?: string; code?: string }> = [];
+    const following = (async () => {
+      for await (const event of client.execute(request, { reattach: { dbApi: { baseUrl: dbApi.url }, fallbackAfterMs: 1000 } })) received.push(event as never);
+    })();
+    while (!received[0]?.workerId) await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await docker('kill', '--signal', 'KILL', received[0].workerId);
+    await following;
+    expect(received.map((event) => event.seq)).toEqual(received.map((_, i) => i));
+    expect(received.at(-1)).toMatchObject({ type: 'error', code: 'WORKER_LOST', retryable: true });
+    await waitForReplicas();
   });
 
   it('marked no task unhealthy during all of this', async () => {
