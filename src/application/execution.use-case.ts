@@ -6,12 +6,13 @@ import { apiVersion } from '../domain/job-event.js';
 import type { Redactor } from '../domain/redactor.js';
 import type { RepoChanges } from '../domain/repo-changes.js';
 import type { Usage } from '../domain/agent-item.js';
-import type { Session, SessionSnapshot, WorkInProgress } from '../domain/session.js';
+import type { SessionSnapshot, WorkInProgress } from '../domain/session.js';
 import { admitRequest } from './admission.js';
 import type { JobRequest } from './job-request.js';
 import type { JobRecord, JobRegistry } from './job-registry.js';
 import type { JobLease } from './job-slot.js';
 import { JobStream } from './job-stream.js';
+import { SessionKeeper } from './session-keeper.js';
 import type { ClockPort } from './ports/clock.port.js';
 import type { EventLogPort } from './ports/event-log.port.js';
 import type { EventSinkPort } from './ports/event-sink.port.js';
@@ -19,7 +20,7 @@ import type { JobNotifierPort } from './ports/job-notifier.port.js';
 import type { LoggerPort } from './ports/logger.port.js';
 import type { MetricsPort } from './ports/metrics.port.js';
 import { WorkspaceLimit, type WorkspaceLimitSettings } from './workspace-limit.js';
-import type { JobRecorder, PersistencePort, PersistenceReport, PersistenceTarget } from './ports/persistence.port.js';
+import type { JobRecorder, PersistencePort, PersistenceReport } from './ports/persistence.port.js';
 import type { ProviderOutcome, ProviderPort } from './ports/provider.port.js';
 import type { RepoCheckout, RepoPort } from './ports/repo.port.js';
 import type { SessionStorePort } from './ports/session-store.port.js';
@@ -70,20 +71,11 @@ interface JobContext {
   provider: ProviderPort;
   stream: JobStream;
   signal: AbortSignal;
+  /** Saves the session, as the job goes and at its end, with the uncommitted work. */
+  keeper: SessionKeeper;
   /** What a failed job can still be continued from. */
-  progress: {
-    sessionId: string | null;
-    usage: Usage;
-    place?: Workplace;
-    snapshot?: SessionSnapshot;
-    target?: PersistenceTarget;
-    /** The session saved mid-job, one save at a time; none starts once the run has ended. */
-    checkpoint?: { exportNow: () => Promise<SessionSnapshot['artifacts']>; session: Session; running?: Promise<void>; again?: boolean; over?: boolean };
-  };
+  progress: { sessionId: string | null; usage: Usage };
 }
-
-// How long after a tool's result the session is saved; results in between share one save.
-const checkpointDelayMs = 500;
 
 /** Runs one job: workspace, repository, session, assistant, then exactly one terminal event. */
 export class ExecutionUseCase {
@@ -112,8 +104,9 @@ export class ExecutionUseCase {
     const deadline = this.#deadline(request.timeoutMs ?? settings.defaultJobMs);
     const limit = new WorkspaceLimit(this.deps.workspace, settings.workspace);
     const signal = AbortSignal.any([lease.signal, deadline.signal, limit.signal]);
+    const keeper = new SessionKeeper(this.deps, job.id, request.database);
     const progress: JobContext['progress'] = { sessionId: null, usage: { inputTokens: 0, outputTokens: 0 } };
-    const context: JobContext = { job, request, provider, stream, signal, progress };
+    const context: JobContext = { job, request, provider, stream, signal, keeper, progress };
     try {
       await stream.emit({ type: 'connected', provider: provider.id, workerId: settings.workerId, apiVersion });
       // After the client's first byte: a log line is a synchronous write.
@@ -127,7 +120,7 @@ export class ExecutionUseCase {
       job.moveTo('running');
       const outcome = await this.#runAssistant(context, place, resume);
       const changes = place.checkout && (await this.#publish(context, place.checkout));
-      await this.#keepWork(context);
+      await keeper.keepWork();
       job.moveTo('completed');
       const persistence = await this.#flush(context, recorder);
       await stream.emit({
@@ -138,7 +131,7 @@ export class ExecutionUseCase {
         ...(persistence && { persistence }),
       });
     } catch (thrown) {
-      await this.#keepWork(context);
+      await keeper.keepWork();
       await this.#fail(context, signal.aborted ? signal.reason : thrown, await this.#flush(context, recorder));
     }
     try {
@@ -158,7 +151,7 @@ export class ExecutionUseCase {
     }
   }
 
-  async #prepareWorkdir({ job, request, stream, signal, progress }: JobContext, resume: SessionSnapshot | undefined): Promise<Workplace> {
+  async #prepareWorkdir({ job, request, stream, signal, keeper }: JobContext, resume: SessionSnapshot | undefined): Promise<Workplace> {
     const workspace = await this.deps.workspace.prepare(request.workspace, job.id);
     await stream.emit({ type: 'message', stage: 'workspace', text: 'workspace ready' });
     if (!request.github) return { directory: workspace };
@@ -173,9 +166,9 @@ export class ExecutionUseCase {
       signal,
     );
     this.deps.metrics.repoPrepared(this.deps.clock.now() - started);
-    progress.place = { directory: checkout.directory, checkout };
+    keeper.workIn(checkout);
     if (resume?.work) await this.#restoreWork(stream, checkout, resume.work, signal);
-    return progress.place;
+    return { directory: checkout.directory, checkout };
   }
 
   /** The uncommitted work of the session's last job, back where it was; a conflict is told, not fatal. */
@@ -187,23 +180,6 @@ export class ExecutionUseCase {
       if (signal.aborted) throw error;
       const reason = DomainError.from(error).message;
       await stream.emit({ type: 'message', stage: 'repository', text: `the session's uncommitted work was not restored: ${reason}` });
-    }
-  }
-
-  /**
-   * Saves the session again with the workspace's uncommitted changes, so that a resume on any
-   * replica finds the files as this job left them. Bounded by maxWorkBytes; never fails the job.
-   */
-  async #keepWork({ job, progress }: JobContext): Promise<void> {
-    const checkout = progress.place?.checkout;
-    if (!checkout || !progress.snapshot) return;
-    try {
-      const work = await this.#work(checkout, AbortSignal.timeout(this.deps.settings.flushTimeoutMs));
-      if (!work) return;
-      const snapshot = { ...progress.snapshot, work, savedAt: this.deps.clock.now() };
-      await this.deps.sessions.save(snapshot, progress.target, AbortSignal.timeout(this.deps.settings.flushTimeoutMs));
-    } catch (error) {
-      this.deps.logger.warn({ jobId: job.id, error: DomainError.from(error).message }, 'uncommitted work not kept');
     }
   }
 
@@ -228,7 +204,7 @@ export class ExecutionUseCase {
   }
 
   async #runAssistant(
-    { job, request, provider, stream, signal, progress }: JobContext,
+    { job, request, provider, stream, signal, keeper, progress }: JobContext,
     place: Workplace,
     resume: SessionSnapshot | undefined,
   ): Promise<ProviderOutcome> {
@@ -246,16 +222,8 @@ export class ExecutionUseCase {
         accessToken: request.accessToken,
         options: request.options,
         resume,
-        saveSession: async (providerSessionId, artifacts) => {
-          // The last save wins: a checkpoint still running must not land after it.
-          if (progress.checkpoint) progress.checkpoint.over = true;
-          await progress.checkpoint?.running;
-          await this.#saveSession({ provider: provider.id, providerSessionId, branch }, artifacts, request.database, progress);
-        },
-        checkpoints: (providerSessionId, exportNow) => {
-          // Only a database outlives the replica; the replica's own store dies with it.
-          if (request.database) progress.checkpoint = { exportNow, session: { provider: provider.id, providerSessionId, ...(branch && { branch }) } };
-        },
+        saveSession: (providerSessionId, artifacts) => keeper.save({ provider: provider.id, providerSessionId, branch }, artifacts),
+        checkpoints: (providerSessionId, exportNow) => keeper.follow({ provider: provider.id, providerSessionId, ...(branch && { branch }) }, exportNow),
       },
       signal,
     );
@@ -264,8 +232,7 @@ export class ExecutionUseCase {
       switch (event.type) {
         case 'item': {
           if (event.item.kind === 'session') progress.sessionId = sessionId = event.item.sessionId;
-          // A tool has run: the workspace and the transcript have moved on, worth saving.
-          if (event.item.kind === 'tool_result') this.#checkpoint(job.id, progress, request.database);
+          if (event.item.kind === 'tool_result') keeper.toolRan();
           if (event.item.kind === 'usage') progress.usage = { inputTokens: event.item.inputTokens, outputTokens: event.item.outputTokens, ...(event.item.costUsd !== undefined && { costUsd: event.item.costUsd }) };
           if (firstItem) {
             firstItem = false;
@@ -296,66 +263,6 @@ export class ExecutionUseCase {
     }
     if (!outcome) throw new DomainError('PROVIDER_FAILED', `${provider.id} ended without a result`);
     return outcome;
-  }
-
-  /** Saves the session as it stands, with the uncommitted work, while the job goes on; never waits the stream. */
-  #checkpoint(jobId: string, progress: JobContext['progress'], target: PersistenceTarget | undefined): void {
-    const checkpoint = progress.checkpoint;
-    if (!checkpoint || checkpoint.over) return;
-    if (checkpoint.running) {
-      checkpoint.again = true;
-      return;
-    }
-    checkpoint.running = (async () => {
-      // The CLI reports a tool's result before its transcript has it: give the transcript a moment.
-      await new Promise((resolve) => setTimeout(resolve, checkpointDelayMs));
-      do {
-        checkpoint.again = false;
-        try {
-          const signal = AbortSignal.timeout(this.deps.settings.flushTimeoutMs);
-          const artifacts = (await checkpoint.exportNow()).map((artifact) => ({ ...artifact, content: this.deps.redactor.json(artifact.content) }));
-          const checkout = progress.place?.checkout;
-          const work = checkout && (await this.#work(checkout, signal));
-          if (checkpoint.over) return;
-          const snapshot = { session: checkpoint.session, artifacts, savedAt: this.deps.clock.now(), ...(work && { work }) };
-          await this.deps.sessions.save(snapshot, target, signal);
-        } catch (error) {
-          this.deps.logger.warn({ jobId, error: DomainError.from(error).message }, 'session checkpoint not saved');
-        }
-      } while (checkpoint.again && !checkpoint.over);
-    })().finally(() => {
-      checkpoint.running = undefined;
-    });
-  }
-
-  /** The workspace's uncommitted changes, secrets masked; undefined when there are none. */
-  async #work(checkout: RepoCheckout, signal: AbortSignal): Promise<WorkInProgress | undefined> {
-    const work = await this.deps.repo.saveWork(checkout, this.deps.settings.maxWorkBytes, signal);
-    if (!work) return undefined;
-    // The diff holds whatever the agent wrote, secrets it printed included: masked like its transcript.
-    const masked = this.deps.redactor.json(Buffer.from(work.patch, 'base64').toString('latin1'));
-    return { ...work, patch: Buffer.from(masked, 'latin1').toString('base64') };
-  }
-
-  async #saveSession(
-    session: Session,
-    artifacts: SessionSnapshot['artifacts'],
-    target: PersistenceTarget | undefined,
-    progress: JobContext['progress'],
-  ): Promise<void> {
-    const { providerSessionId } = session;
-    if (session.branch === undefined) delete session.branch;
-    try {
-      // Saving must outlive a cancelled job: the transcript is what lets the client resume it.
-      // A transcript holds every tool output, so whatever the agent printed of a secret is in it.
-      const masked = artifacts.map((artifact) => ({ ...artifact, content: this.deps.redactor.json(artifact.content) }));
-      const snapshot = { session, artifacts: masked, savedAt: this.deps.clock.now() };
-      await this.deps.sessions.save(snapshot, target, AbortSignal.timeout(this.deps.settings.flushTimeoutMs));
-      progress.snapshot = snapshot;
-      progress.target = target;
-    } catch (error) {
-      this.deps.logger.warn({ providerSessionId, error: DomainError.from(error).code }, 'session not saved');
-    }
   }
 
   async #fail({ job, stream, progress }: JobContext, thrown: unknown, persistence: PersistenceReport | undefined): Promise<void> {

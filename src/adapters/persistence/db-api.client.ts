@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LoggerPort } from '../../application/ports/logger.port.js';
 import type { PersistenceTarget } from '../../application/ports/persistence.port.js';
-import { backoffMs, isRetryableStatus, pause, retryAfterMs, type RetrySettings } from './retry-policy.js';
+import { backoffMs, isRetryableStatus, pause, retryAfterMs, type RetrySettings } from '../shared/retry-policy.js';
 
 export interface DbApiClientSettings extends RetrySettings {
   baseUrl: string;

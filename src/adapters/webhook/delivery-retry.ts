@@ -1,3 +1,5 @@
+import { backoffMs as sharedBackoffMs, isRetryableStatus, pause, retryAfterMs as sharedRetryAfterMs } from '../shared/retry-policy.js';
+
 export interface WebhookDeliverySettings {
   /** Attempts in all, the first included. */
   maxAttempts: number;
@@ -24,35 +26,18 @@ export type Verdict = 'delivered' | 'redirected' | 'retry' | 'refused';
 export function verdictOf(status: number): Verdict {
   if (status >= 200 && status < 300) return 'delivered';
   if (status >= 300 && status < 400) return 'redirected';
-  // Network errors, 5xx, 408 and 429 may pass on a later try; any other 4xx never will.
-  if (status === 408 || status === 429 || status >= 500) return 'retry';
-  return 'refused';
+  return isRetryableStatus(status) ? 'retry' : 'refused';
 }
 
-/** Exponential backoff with full jitter (attempt counts from 1): spreads the retries of many workers after an outage. */
+/** Exponential backoff with full jitter, attempt counting from 1. */
 export function backoffMs(attempt: number, settings: WebhookDeliverySettings, random = Math.random): number {
-  return Math.round(random() * Math.min(settings.maxMs, settings.baseMs * 2 ** (attempt - 1)));
+  return sharedBackoffMs(attempt - 1, settings, random);
 }
 
-/** Retry-After in seconds or as an HTTP date, at most maxMs so no receiver holds the worker's exit; undefined when absent or unreadable. */
+/** Retry-After, at most maxMs so no receiver holds the worker's exit; undefined when absent or unreadable. */
 export function retryAfterMs(header: string | undefined, settings: WebhookDeliverySettings, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  const date = Date.parse(header);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Number.isNaN(date) ? undefined : date - now;
-  return ms === undefined ? undefined : Math.min(settings.maxMs, Math.max(0, ms));
+  const ms = sharedRetryAfterMs(header ?? null, now);
+  return ms === undefined ? undefined : Math.min(settings.maxMs, ms);
 }
 
-/** Waits `ms`, or less when the signal aborts. */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
+export { pause };
