@@ -197,7 +197,11 @@ export class ExecutionUseCase {
     if (!request.resumeSessionId) return undefined;
     const snapshot = await this.deps.sessions.load(request.resumeSessionId, request.database, signal);
     if (!snapshot || snapshot.session.provider !== provider.id) {
-      throw new DomainError('SESSION_NOT_FOUND', `no ${provider.id} session ${request.resumeSessionId} to resume`);
+      // Where sessions live decides where they can be resumed: say so.
+      const where = request.database
+        ? `the DB API holds none for database session ${request.database.sessionId}`
+        : 'a session saved without a database stays on the replica that ran it; send the same `database` to resume it on any replica';
+      throw new DomainError('SESSION_NOT_FOUND', `no ${provider.id} session ${request.resumeSessionId} to resume: ${where}`);
     }
     await stream.emit({ type: 'message', stage: 'session', text: `resuming session ${request.resumeSessionId}` });
     return snapshot;

@@ -10,6 +10,16 @@ const paths = (body: unknown) => {
 };
 
 describe('executeRequestSchema', () => {
+  it('names an unknown field as such, at every level, and says when a field must be an object', () => {
+    const messages = (body: unknown) => {
+      const result = v.safeParse(executeRequestSchema, body);
+      return result.success ? [] : result.issues.map((issue) => `${v.getDotPath(issue)}: ${issue.message}`);
+    };
+    expect(messages({ ...valid, stream: true })).toEqual(['stream: unknown field "stream"']);
+    expect(messages({ ...valid, providerOptions: { temperature: 1 } })).toEqual(['providerOptions.temperature: unknown field "temperature"']);
+    expect(messages({ ...valid, github: 'https://github.com/a/b' })).toEqual(['github: must be an object']);
+  });
+
   it('accepts a full request and wraps every credential as a Secret', () => {
     const body = {
       ...valid,

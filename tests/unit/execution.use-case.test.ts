@@ -141,6 +141,8 @@ describe('ExecutionUseCase', () => {
     const provider = new ScriptedProvider(() => textTurn('x'));
     const { sink } = await run(provider, jobRequest({ resumeSessionId: 'nope' }));
     expect(sink.events.at(-1)).toMatchObject({ type: 'error', code: 'SESSION_NOT_FOUND', retryable: false });
+    // The refusal says what would make it work: sessions without a database stay on their replica.
+    expect(sink.events.at(-1)).toMatchObject({ message: expect.stringContaining('send the same `database`') });
     expect(provider.runs).toHaveLength(0);
   });
 

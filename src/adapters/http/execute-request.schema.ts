@@ -31,21 +31,25 @@ const workspace = v.pipe(
   ),
 );
 
+/** An object whose unknown fields are refused by name, so a typo never passes silently. */
+const strict = <const T extends v.ObjectEntries>(entries: T) =>
+  v.strictObject(entries, (issue) => (issue.expected === 'never' ? `unknown field ${issue.received}` : 'must be an object'));
+
 const branch = v.pipe(v.string(), v.check(isValidBranchName, 'must be a valid git branch name'));
 
-const githubSchema = v.strictObject({
+const githubSchema = strict({
   repoUrl: v.pipe(line(2048), v.url('must be a URL')),
   branch: v.optional(branch),
   accessToken: v.optional(token),
-  push: v.optional(v.strictObject({ branch, commitMessage: v.optional(prose(10_000)) })),
+  push: v.optional(strict({ branch, commitMessage: v.optional(prose(10_000)) })),
 });
 
-const databaseSchema = v.strictObject({
+const databaseSchema = strict({
   sessionId: identifier,
   accessToken: token,
 });
 
-const webhookSchema = v.strictObject({
+const webhookSchema = strict({
   url: v.pipe(line(2048), v.url('must be a URL')),
   // Standard Webhooks secrets: whsec_ and the base64 of 24 to 64 random bytes.
   secret: v.pipe(
@@ -56,7 +60,7 @@ const webhookSchema = v.strictObject({
 
 const toolPattern = v.pipe(line(256), v.minLength(1), v.regex(/^[^-]/, 'must not start with -'));
 
-export const providerOptionsSchema = v.strictObject({
+export const providerOptionsSchema = strict({
   model: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:@/[\]-]{0,127}$/, 'must be a model name'))),
   maxTurns: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500))),
   permissionMode: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z-]{1,32}$/, 'must be a permission mode name'))),
@@ -69,7 +73,7 @@ export const providerOptionsSchema = v.strictObject({
 });
 
 /** POST /execute, API v1. Unknown fields are refused so a typo never passes silently. */
-export const executeRequestSchema = v.strictObject({
+export const executeRequestSchema = strict({
   userRequest: v.pipe(prose(200_000), v.minLength(1, 'must not be empty')),
   codingAssistantProvider: v.pipe(v.string(), v.regex(/^[a-z0-9-]{1,64}$/, 'must be a provider id')),
   codingAssistantAccessToken: v.optional(token),

@@ -26,10 +26,13 @@ export function checkRepoUrl(raw: string, policy: RepoPolicy): ValidationIssue[]
   }
   const host = url.hostname.toLowerCase();
   const insecure = policy.insecureHosts.includes(host) || policy.insecureHosts.includes(url.host.toLowerCase());
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && insecure)) return refuse('must be an https URL');
+  if (url.protocol === 'http:' && !insecure) {
+    return refuse(`must be an https URL: plain http only to a host in the worker's GIT_ALLOWED_INSECURE_HOSTS, which ${host} is not`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return refuse('must be an https URL');
   if (url.username || url.password) return refuse('must not carry credentials: send github.accessToken');
   if (url.search || url.hash) return refuse('must not have a query or fragment');
-  if (!policy.allowedHosts.includes(host) && !insecure) return refuse(`host ${host} is not allowed`);
+  if (!policy.allowedHosts.includes(host) && !insecure) return refuse(`host ${host} is not in the worker's GIT_ALLOWED_HOSTS`);
   if (url.pathname.length < 2 || url.pathname.includes('..')) return refuse('must name a repository');
   return [];
 }
