@@ -1,6 +1,7 @@
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventLogPort, JobEventLog, LogRead, LoggedFrames } from '../../application/ports/event-log.port.js';
+import { sseFrame } from '../shared/sse-frame.js';
 
 export interface EventLogSettings {
   /** Where each job's spilled events go, one file per job. */
@@ -81,7 +82,7 @@ class SpillingEventLog implements JobEventLog {
 
   append(seq: number, type: string, json: string): Promise<void> | undefined {
     if (this.#ended || this.#discarded) return undefined;
-    const frame = `id: ${seq}\nevent: ${type}\ndata: ${json}\n\n`;
+    const frame = sseFrame(seq, type, json);
     let block = this.#blocks.at(-1);
     const room = frame.length * maxBytesPerUnit;
     if (!block || block.used + room > block.bytes.length) {

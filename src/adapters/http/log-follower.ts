@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { JobRecord } from '../../application/job-registry.js';
 import { heartbeatMs as defaultHeartbeatMs } from './sse.event-sink.js';
+import { sseHeaders } from '../shared/sse-frame.js';
 
 // A replay goes out in writes of about this many characters, each waiting for the socket.
 const readChars = 256 * 1024;
@@ -20,12 +21,7 @@ export async function followLog(res: ServerResponse, record: JobRecord, after: n
   const verdict = (): number => record.state().terminal?.seq ?? Number.POSITIVE_INFINITY;
   let cursor = after;
   let delivered = false;
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    'x-accel-buffering': 'no',
-    'x-job-id': record.jobId,
-  });
+  res.writeHead(200, { ...sseHeaders, 'x-job-id': record.jobId });
   res.write(`retry: ${retryMs}\n\n`);
   try {
     while (!left.signal.aborted) {

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { EventSinkPort } from '../../application/ports/event-sink.port.js';
 import type { JobEvent } from '../../domain/job-event.js';
 import { SseFrameBuffer } from './sse-frame-buffer.js';
+import { sseFrame, sseHeaders } from '../shared/sse-frame.js';
 
 // Proxies and load balancers close streams that stay silent for about a minute.
 export const heartbeatMs = 15_000;
@@ -48,7 +49,7 @@ export class SseEventSink implements EventSinkPort {
     if (this.#closed) return undefined;
     this.#jobId ??= event.jobId;
     if (event.type === 'completed' || event.type === 'error') this.#verdictWritten = true;
-    this.#write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${json}\n\n`);
+    this.#write(sseFrame(event.seq, event.type, json));
     return this.res.writableNeedDrain ? this.#drained() : undefined;
   }
 
@@ -71,9 +72,7 @@ export class SseEventSink implements EventSinkPort {
   #head(): void {
     if (this.res.headersSent) return;
     this.res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      'x-accel-buffering': 'no',
+      ...sseHeaders,
       ...(this.#jobId && { 'x-job-id': this.#jobId, location: `/jobs/${this.#jobId}/events` }),
     });
   }
