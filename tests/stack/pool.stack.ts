@@ -143,7 +143,16 @@ describe(`the Swarm stack: HAProxy and ${workers} one-job workers on a real engi
     const pooled = await fetch(`${url}/jobs/${jobId}/events`, { headers: { authorization: `Bearer ${token}` } });
     expect(pooled.status).toBe(404);
     expect(await pooled.text()).toContain('DB API');
-    const events = await collectEvents(await fetch(`${dbApi.url}/sessions/${sessionId}/events?jobId=${jobId}`, { headers: { authorization: `Bearer ${dbApi.token}` } }));
+    // The DB API knows the job once the worker's first batch (or its lease) has landed: 404 until then.
+    let stored: Response;
+    for (;;) {
+      stored = await fetch(`${dbApi.url}/sessions/${sessionId}/events?jobId=${jobId}`, { headers: { authorization: `Bearer ${dbApi.token}` } });
+      if (stored.status !== 404) break;
+      await stored.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(stored.status).toBe(200);
+    const events = await collectEvents(stored);
     expect(events.map((event) => event.data.seq)).toEqual(events.map((_, i) => i));
     expect(events.at(-1)?.data).toMatchObject({ type: 'completed', jobId });
     // The typed client reads the same from any point.
