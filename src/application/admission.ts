@@ -5,6 +5,7 @@ import type { ProviderOptionName } from './ports/provider.port.js';
 import type { JobNotifierPort } from './ports/job-notifier.port.js';
 import type { PersistencePort } from './ports/persistence.port.js';
 import type { RepoPort } from './ports/repo.port.js';
+import type { WorkspacePort } from './ports/workspace.port.js';
 import type { ProviderRegistry } from './provider-registry.js';
 
 export interface AdmissionLimits {
@@ -13,7 +14,7 @@ export interface AdmissionLimits {
 
 /**
  * What the request schema cannot know: which providers are registered, which options each
- * honours, whether the worker holds credentials, and the worker's time limit.
+ * honours, whether the worker holds credentials, its time limit and its workspace directory.
  */
 export function admitRequest(
   request: JobRequest,
@@ -21,6 +22,7 @@ export function admitRequest(
   repo: RepoPort,
   persistence: PersistencePort,
   notifier: JobNotifierPort,
+  workspace: WorkspacePort,
   limits: AdmissionLimits,
 ): Result<JobRequest, DomainError> {
   if (!providers.has(request.provider)) {
@@ -49,6 +51,7 @@ export function admitRequest(
   if (request.database && !persistence.enabled) {
     issues.push({ path: 'database', message: 'this worker has no database configured (DB_BASE_URL)' });
   }
+  if (request.workspace !== undefined) issues.push(...workspace.validate(request.workspace));
   if (request.github) {
     issues.push(...repo.validate(request.github).map((issue) => ({ ...issue, path: `github.${issue.path}` })));
   }

@@ -83,7 +83,7 @@ export class ExecutionUseCase {
 
   /** Checks what only the worker knows (providers, credentials, limits) before a stream starts. */
   admit(request: JobRequest): Result<JobRequest, DomainError> {
-    return admitRequest(request, this.deps.providers, this.deps.repo, this.deps.persistence, this.deps.notifier, this.deps.settings);
+    return admitRequest(request, this.deps.providers, this.deps.repo, this.deps.persistence, this.deps.notifier, this.deps.workspace, this.deps.settings);
   }
 
   async execute(request: JobRequest, sink: EventSinkPort, lease: JobLease): Promise<void> {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cwdOf } from '../support/scripted-anthropic.js';
@@ -43,12 +43,18 @@ describe('POST /execute with the real claude CLI', () => {
 
     fx.model.script([{ kind: 'text', text: 'banana' }]);
     const second = await collectEvents(
-      await postExecute(fx.worker.url, executeBody({ workspace: 'two', resumeSessionId: sessionId, userRequest: 'which word?' }), { token: apiToken }),
+      // An absolute workspace inside WORKSPACE_DIR works as the relative one does.
+      await postExecute(fx.worker.url, executeBody({ workspace: join(fx.workspaceDir, 'two'), resumeSessionId: sessionId, userRequest: 'which word?' }), { token: apiToken }),
     );
     expect(second.at(-1)?.data).toMatchObject({ type: 'completed', sessionId, result: 'banana' });
     const [firstTurn, secondTurn] = fx.model.mainLoopRequests();
     expect(secondTurn!.messageCount).toBeGreaterThan(firstTurn!.messageCount);
     expect(JSON.stringify(secondTurn!.body.messages)).toContain('remember banana');
+    expect(cwdOf(secondTurn!)).toBe(realpathSync(join(fx.workspaceDir, 'two')));
+
+    const outside = await postExecute(fx.worker.url, executeBody({ workspace: '/etc' }), { token: apiToken });
+    expect(outside.status).toBe(400);
+    expect(JSON.stringify(await outside.json())).toContain('must be a directory inside WORKSPACE_DIR');
   });
 
   it('answers SESSION_NOT_FOUND for a session this worker never saw', async () => {

@@ -90,7 +90,7 @@ export function inMemoryDeps(provider: ProviderPort, overrides: Partial<Executio
   let time = 1_000_000;
   return {
     providers: new ProviderRegistry([provider]),
-    workspace: { prepare: async (name, jobId) => `/workspaces/${name ?? jobId}`, usage: async () => 0 },
+    workspace: { validate: () => [], prepare: async (name, jobId) => `/workspaces/${name ?? jobId}`, usage: async () => 0 },
     repo: {
       validate: (spec) => (spec.repoUrl.startsWith('https://') ? [] : [{ path: 'repoUrl', message: 'must be an https URL' }]),
       prepare: async (spec, workspace, onProgress) => {

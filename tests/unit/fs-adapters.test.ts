@@ -36,6 +36,19 @@ describe('FsWorkspace', () => {
     expect(await workspace.prepare('alias', 'job')).toBe(join(dir, 'root', 'real'));
     await expect(workspace.prepare('file', 'job')).rejects.toMatchObject({ code: 'WORKSPACE_INVALID' });
   });
+  it('takes an absolute path inside the root, as configured or as its real path, and refuses one outside', async () => {
+    await mkdir(join(dir, 'real-root'), { recursive: true });
+    await symlink(join(dir, 'real-root'), join(dir, 'root'));
+    const workspace = new FsWorkspace(join(dir, 'root'));
+    expect(workspace.validate(join(dir, 'root', 'acme/api'))).toEqual([]);
+    expect(workspace.validate(join(dir, 'real-root', 'acme/api'))).toEqual([]);
+    expect(await workspace.prepare(join(dir, 'root', 'acme/api'), 'job')).toBe(join(dir, 'real-root/acme/api'));
+    for (const outside of ['/etc', join(dir, 'root'), join(dir, 'rooted/x')]) {
+      expect(workspace.validate(outside)).toEqual([{ path: 'workspace', message: expect.stringContaining('inside WORKSPACE_DIR') }]);
+      await expect(workspace.prepare(outside, 'job')).rejects.toMatchObject({ code: 'WORKSPACE_INVALID' });
+    }
+    expect(workspace.validate(join(dir, 'root', '.git/x'))[0]?.message).toContain('none starting with a dot');
+  });
 });
 
 describe('FileSessionStore', () => {

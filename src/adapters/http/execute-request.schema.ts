@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import type { ExecuteRequestBody } from '../../domain/execute-request.js';
 import { isValidBranchName } from '../../domain/git-ref.js';
+import { isWorkspacePath } from '../../domain/workspace-name.js';
 
 // NUL and other control characters have no place in any field; prose may keep tab and newlines.
 const controlChars = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
@@ -21,15 +22,21 @@ const identifier = v.pipe(
   v.check((s) => s !== '.' && s !== '..', 'must not be . or ..'),
 );
 
-const segment = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+// A relative path of plain segments, or an absolute one; the workspace adapter then checks an
+// absolute path lies inside WORKSPACE_DIR, where its own segments follow the same rule.
 const workspace = v.pipe(
   v.string(),
-  v.maxLength(512),
+  v.maxLength(4096),
   v.check(
-    (s) => s.split('/').every((part) => segment.test(part)),
-    'must be a relative path of [A-Za-z0-9._-] segments, none empty or starting with a dot',
+    (s) => (s.startsWith('/') ? isCleanAbsolute(s) : isWorkspacePath(s)),
+    'must be a relative path of [A-Za-z0-9._-] segments, none empty or starting with a dot, or an absolute path inside WORKSPACE_DIR',
   ),
 );
+
+function isCleanAbsolute(path: string): boolean {
+  const parts = path.slice(1).split('/');
+  return !anyControlChar.test(path) && parts.every((part) => part !== '' && part !== '.' && part !== '..');
+}
 
 /** An object whose unknown fields are refused by name, so a typo never passes silently. */
 const strict = <const T extends v.ObjectEntries>(entries: T) =>

@@ -1,26 +1,45 @@
 import { execFile } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { lstat, mkdir, realpath } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { join, relative, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import type { WorkspacePort } from '../../application/ports/workspace.port.js';
-import { DomainError } from '../../domain/errors.js';
+import { DomainError, type ValidationIssue } from '../../domain/errors.js';
+import { isWorkspacePath } from '../../domain/workspace-name.js';
 
 /**
- * Workspaces below one root directory. The request schema already refuses `..` and absolute
- * paths; what it cannot see are symlinks a previous job planted, so every existing component
- * is resolved and must stay inside the root.
+ * Workspaces below one root directory. A name is a path relative to the root, or an absolute
+ * one inside it (given as configured or as the root's real path). The request schema refuses
+ * `..`; what it cannot see are symlinks a previous job planted, so every existing component is
+ * resolved and must stay inside the root.
  */
 export class FsWorkspace implements WorkspacePort {
+  private readonly root: string;
+
   constructor(
-    private readonly root: string,
+    root: string,
     /** Directory names under the root that belong to the worker (its state), never a workspace. */
     private readonly reserved: readonly string[] = [],
-  ) {}
+  ) {
+    this.root = resolve(root);
+  }
+
+  validate(name: string): ValidationIssue[] {
+    const path = this.#relative(name);
+    if (path === undefined) {
+      return [{ path: 'workspace', message: `must be a directory inside WORKSPACE_DIR (${this.root}), or a path relative to it` }];
+    }
+    if (!isWorkspacePath(path)) {
+      return [{ path: 'workspace', message: `inside WORKSPACE_DIR, must be [A-Za-z0-9._-] segments, none starting with a dot (got ${path})` }];
+    }
+    return [];
+  }
 
   async prepare(name: string | undefined, jobId: string): Promise<string> {
     await mkdir(this.root, { recursive: true });
     const root = await realpath(this.root);
-    const path = name ?? join('jobs', jobId);
+    const path = name === undefined ? join('jobs', jobId) : this.#relative(name);
+    if (path === undefined || !isWorkspacePath(path)) throw escaped(name);
     if (this.reserved.includes(path.split('/')[0] ?? '')) {
       throw new DomainError('WORKSPACE_INVALID', `workspace ${name} is reserved`);
     }
@@ -30,6 +49,16 @@ export class FsWorkspace implements WorkspacePort {
     const resolved = await realpath(dir);
     if (!isInside(root, resolved)) throw escaped(name);
     return resolved;
+  }
+
+  /** `name` relative to the root; undefined for an absolute path that is not below it. */
+  #relative(name: string): string | undefined {
+    if (!name.startsWith('/')) return name;
+    for (const root of new Set([this.root, realRoot(this.root)])) {
+      const path = relative(root, name);
+      if (path !== '' && isInside(root, name)) return path;
+    }
+    return undefined;
   }
 
   /** du counts what the files take on disk, in C, far faster than a walk in JS over a big repository. */
@@ -53,6 +82,14 @@ export class FsWorkspace implements WorkspacePort {
 }
 
 const run = promisify(execFile);
+
+const realRoot = (root: string): string => {
+  try {
+    return realpathSync(root);
+  } catch {
+    return root;
+  }
+};
 
 function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
