@@ -2,7 +2,7 @@ import { DomainError } from '../domain/errors.js';
 import type { Result } from '../domain/result.js';
 import { Job } from '../domain/job.js';
 import { limitItem } from '../domain/item-limits.js';
-import { apiVersion } from '../domain/job-event.js';
+import { apiVersion, type JobStage } from '../domain/job-event.js';
 import type { Redactor } from '../domain/redactor.js';
 import type { RepoChanges } from '../domain/repo-changes.js';
 import type { Usage } from '../domain/agent-item.js';
@@ -153,11 +153,11 @@ export class ExecutionUseCase {
 
   async #prepareWorkdir({ job, request, stream, signal, keeper }: JobContext, resume: SessionSnapshot | undefined): Promise<Workplace> {
     const workspace = await this.deps.workspace.prepare(request.workspace, job.id);
-    await stream.emit({ type: 'message', stage: 'workspace', text: 'workspace ready' });
+    await this.#stage(job, stream, 'workspace', 'workspace ready', { workspace });
     if (!request.github) return { directory: workspace };
     // A resumed job continues on the branch its session pushed, on whichever replica it lands.
     const spec = { ...request.github, branch: resume?.session.branch ?? request.github.branch };
-    await stream.emit({ type: 'message', stage: 'repository', text: 'fetching the repository' });
+    await this.#stage(job, stream, 'repository', 'fetching the repository', { repoUrl: spec.repoUrl, branch: spec.branch });
     const started = this.deps.clock.now();
     const checkout = await this.deps.repo.prepare(
       spec,
@@ -165,7 +165,9 @@ export class ExecutionUseCase {
       (progress) => void stream.emit({ type: 'github_pull_progress', ...progress }),
       signal,
     );
-    this.deps.metrics.repoPrepared(this.deps.clock.now() - started);
+    const tookMs = this.deps.clock.now() - started;
+    this.deps.metrics.repoPrepared(tookMs);
+    this.deps.logger.info({ jobId: job.id, stage: 'repository', branch: checkout.branch, baseCommit: checkout.baseCommit, tookMs }, 'repository ready');
     keeper.workIn(checkout);
     if (resume?.work) await this.#restoreWork(stream, checkout, resume.work, signal);
     return { directory: checkout.directory, checkout };
@@ -183,17 +185,22 @@ export class ExecutionUseCase {
     }
   }
 
-  async #publish({ request, stream, signal }: JobContext, checkout: RepoCheckout): Promise<RepoChanges> {
+  async #publish({ job, request, stream, signal }: JobContext, checkout: RepoCheckout): Promise<RepoChanges> {
     const pushing = request.github?.push;
-    await stream.emit({
-      type: 'message',
-      stage: 'publish',
-      text: pushing ? `committing and pushing ${pushing.branch}` : 'collecting the changes',
-    });
-    return this.deps.repo.publish(request.github!, checkout, signal);
+    await this.#stage(job, stream, 'publish', pushing ? `committing and pushing ${pushing.branch}` : 'collecting the changes');
+    const changes = await this.deps.repo.publish(request.github!, checkout, signal);
+    const { branch, headCommit, pushed, filesChanged } = changes;
+    this.deps.logger.info({ jobId: job.id, stage: 'publish', branch, headCommit, pushed, filesChanged: filesChanged.length }, 'changes published');
+    return changes;
   }
 
-  async #loadSession({ request, provider, stream, signal }: JobContext): Promise<SessionSnapshot | undefined> {
+  /** A stage's progress message, also logged so an operator's logs say where each job is. */
+  async #stage(job: Job, stream: JobStream, stage: JobStage, text: string, details: Record<string, unknown> = {}): Promise<void> {
+    this.deps.logger.info({ jobId: job.id, stage, ...details }, text);
+    await stream.emit({ type: 'message', stage, text });
+  }
+
+  async #loadSession({ job, request, provider, stream, signal }: JobContext): Promise<SessionSnapshot | undefined> {
     if (!request.resumeSessionId) return undefined;
     const snapshot = await this.deps.sessions.load(request.resumeSessionId, request.database, signal);
     if (!snapshot || snapshot.session.provider !== provider.id) {
@@ -203,7 +210,7 @@ export class ExecutionUseCase {
         : 'a session saved without a database stays on the replica that ran it; send the same `database` to resume it on any replica';
       throw new DomainError('SESSION_NOT_FOUND', `no ${provider.id} session ${request.resumeSessionId} to resume: ${where}`);
     }
-    await stream.emit({ type: 'message', stage: 'session', text: `resuming session ${request.resumeSessionId}` });
+    await this.#stage(job, stream, 'session', `resuming session ${request.resumeSessionId}`, { artifacts: snapshot.artifacts.length, work: snapshot.work !== undefined });
     return snapshot;
   }
 
@@ -213,7 +220,8 @@ export class ExecutionUseCase {
     resume: SessionSnapshot | undefined,
   ): Promise<ProviderOutcome> {
     const branch = request.github?.push?.branch ?? place.checkout?.branch;
-    await stream.emit({ type: 'message', stage: 'provider', text: `starting ${provider.id}` });
+    const { version } = provider.availability();
+    await this.#stage(job, stream, 'provider', `starting ${provider.id}`, { provider: provider.id, version, resume: resume !== undefined });
     let sessionId: string | null = resume?.session.providerSessionId ?? null;
     progress.sessionId = sessionId;
     let outcome: ProviderOutcome | undefined;

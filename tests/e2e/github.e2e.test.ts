@@ -73,6 +73,24 @@ describe('jobs on a GitHub repository (a real git server on loopback)', () => {
     expect(assistantEnv.length).toBeGreaterThan(0);
     for (const environ of assistantEnv) expect(environ).not.toContain(git.token);
     for (const request of git.requests) expect(request.path).not.toContain(git.token);
+
+    // The logs tell an operator where the job is, stage by stage, with its figures.
+    await fx.worker.logged('job ended');
+    const jobId = events[0]!.data.jobId;
+    const stages = fx.worker.output
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { jobId?: string; stage?: string; msg: string; version?: string; tookMs?: number })
+      .filter((line) => line.jobId === jobId && line.stage);
+    expect(stages.map((line) => `${line.stage}: ${line.msg}`)).toEqual([
+      'workspace: workspace ready',
+      'repository: fetching the repository',
+      'repository: repository ready',
+      'provider: starting claude-code',
+      'publish: committing and pushing agent/fix-123',
+      'publish: changes published',
+    ]);
+    expect(stages.find((line) => line.msg === 'repository ready')).toMatchObject({ branch: 'main', tookMs: expect.any(Number) });
+    expect(stages.find((line) => line.stage === 'provider')?.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it('a resumed job on a new worker checks out the pushed branch and continues there', async () => {
