@@ -259,7 +259,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
     controlPort: e.CONTROL_PORT ?? e.HEALTH_PORT,
     host,
     apiToken,
-    workerId: e.WORKER_ID ?? hostname(),
+    // Unique per process, so replicas or workers that share a host tell themselves apart.
+    workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}`,
     workspaceDir,
     stateDir: resolve(context.cwd, e.STATE_DIR ?? join(workspaceDir, '.unified-worker')),
     exitAfterJob: e.EXIT_AFTER_JOB,
@@ -312,7 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
       ...installed(e.CODEX_PATH, context.clis.codex),
       baseUrl: e.CODEX_BASE_URL,
       authJson: readSecret(e.CODEX_AUTH_JSON, e.CODEX_AUTH_SECRET, 'CODEX_AUTH'),
-      defaultModel: e.CODEX_MODEL,
+      defaultModel: e.CODEX_MODEL ?? (e.CODEX_BASE_URL ? codexGatewayModel : undefined),
       maxRetries: e.CODEX_MAX_RETRIES,
       silenceMs: e.PROVIDER_SILENCE_MS,
       defaultSandbox: e.CODEX_SANDBOX,
@@ -353,6 +354,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
     version: context.version,
   };
 }
+
+/**
+ * Codex's own default model runs in its "code mode", whose tools a gateway or mock rarely
+ * speaks; a named model gets plain function tools. Against OpenAI itself Codex keeps its choice.
+ */
+const codexGatewayModel = 'gpt-5.1-codex';
 
 /** An operator's explicit path wins over the pinned package; its version is then unknown. */
 const installed = (override: string | undefined, cli: InstalledCli): InstalledCli => (override ? { executable: override } : cli);

@@ -16,6 +16,9 @@ const docker = async (...args: string[]): Promise<string> => (await run('docker'
 const body = (prompt: string) => ({ userRequest: prompt, codingAssistantProvider: 'claude-code', codingAssistantAccessToken: 'stack-test-provider-key' });
 
 /** Runs a job through HAProxy: its HTTP status and its last event's type (or the body of a refusal). */
+/** A worker id is its hostname, the container's short id, and its process id. */
+const containerOf = (workerId: string): string => workerId.replace(/-\d+$/, '');
+
 async function job(prompt: string): Promise<{ status: number; end: string; result?: string; workerId?: string | null }> {
   const response = await postExecute(url, body(prompt), { token });
   if (!response.ok) return { status: response.status, end: await response.text() };
@@ -120,7 +123,7 @@ describe(`the Swarm stack: HAProxy and ${workers} one-job workers on a real engi
     while (!victim) await new Promise((resolve) => setTimeout(resolve, 100));
     const others = Array.from({ length: workers - 1 }, () => job('[wait 3000] beside the killed one'));
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    await docker('kill', '--signal', 'KILL', victim);
+    await docker('kill', '--signal', 'KILL', containerOf(victim));
     expect(await outcome).toMatchObject({ code: 'WORKER_LOST' });
     expect(seen).not.toContain('completed');
     expect((await Promise.all(others)).map((r) => r.end)).toEqual(Array(workers - 1).fill('completed'));
@@ -173,7 +176,7 @@ describe(`the Swarm stack: HAProxy and ${workers} one-job workers on a real engi
     })();
     while (!received[0]?.workerId) await new Promise((resolve) => setTimeout(resolve, 100));
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    await docker('kill', '--signal', 'KILL', received[0].workerId);
+    await docker('kill', '--signal', 'KILL', containerOf(received[0].workerId));
     await following;
     expect(received.map((event) => event.seq)).toEqual(received.map((_, i) => i));
     expect(received.at(-1)).toMatchObject({ type: 'error', code: 'WORKER_LOST', retryable: true });
