@@ -17,6 +17,10 @@ describe('attacks on the HTTP surface', () => {
     expect(health.status).toBe(200);
     expect(((await (await fetch(`${fx.worker.url}/status`)).json()) as { status: string }).status).toBe('busy');
     expect((await postExecute(fx.worker.url, executeBody(), { token: apiToken })).status).toBe(429);
+    // A malformed body is a 400 busy or not: a client must not retry it elsewhere.
+    const malformed = await postExecute(fx.worker.url, executeBody({ stream: true }), { token: apiToken });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', issues: [{ path: 'stream' }] } });
   });
 
   it('attack 7: an ephemeral worker answers 429 while its job runs, stays ready on its control port', async () => {

@@ -39,10 +39,10 @@ async function refuse(c: Context, slot: JobSlot, retired: (() => Promise<void>) 
     : fail(c, 'WORKER_BUSY', 'this worker is running a job');
 }
 
-/** POST /execute: validate, take the worker's one slot, then stream the job as SSE. */
+/** POST /execute: validate (busy or not), take the worker's one slot, then stream the job as SSE. */
 export function registerExecuteRoute(app: Hono<{ Bindings: HttpBindings }>, { useCase, slot, jobs, beforeVerdict, retired, logger, maxBodyBytes, heartbeatMs }: ExecuteRouteDeps): void {
   app.post('/execute', async (c) => {
-    if (slot.refusal()) return refuse(c, slot, retired);
+    // A malformed request is refused as such even while a job runs: the body is small and bounded.
     const body = await readJsonBody(c.env.incoming, maxBodyBytes);
     if (!body.ok) {
       if (body.reason === 'too_large') return fail(c, 'PAYLOAD_TOO_LARGE', `the body is larger than ${maxBodyBytes} bytes`);
