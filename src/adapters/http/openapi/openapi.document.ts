@@ -37,6 +37,11 @@ const jobStateSchema = {
   },
 };
 
+/** The name under components.securitySchemes of the worker's one credential, the bearer token. */
+export const securitySchemeName = 'bearer';
+
+const bearerAuth = [{ [securitySchemeName]: [] }];
+
 const eventStream = (description: string) => ({
   description,
   content: { 'text/event-stream': { schema: { $ref: '#/components/schemas/JobEvent' } } },
@@ -53,7 +58,7 @@ export function openApiDocument(version: string): object {
         'Runs a coding assistant headless as one job: POST /execute streams the job as Server-Sent Events, each `data` one JobEvent, until exactly one `completed` or `error`.',
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: { [securitySchemeName]: { type: 'http', scheme: 'bearer', description: "The worker's WORKER_API_TOKEN" } },
       schemas: {
         ExecuteRequest: jsonSchema(executeRequestSchema),
         JobEvent: jsonSchema(jobEventSchema),
@@ -65,7 +70,7 @@ export function openApiDocument(version: string): object {
         post: {
           operationId: 'execute',
           summary: 'Run one job and stream it',
-          security: [{ bearer: [] }],
+          security: bearerAuth,
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ExecuteRequest' } } } },
           responses: {
             '200': {
@@ -91,7 +96,7 @@ export function openApiDocument(version: string): object {
         get: {
           operationId: 'getJob',
           summary: "A job's state: stage, last seq, start and end, and its terminal event once there",
-          security: [{ bearer: [] }],
+          security: bearerAuth,
           parameters: [jobIdParameter],
           responses: {
             '200': { description: 'The job', content: { 'application/json': { schema: jobStateSchema } } },
@@ -107,7 +112,7 @@ export function openApiDocument(version: string): object {
           summary: "Replay a job's events after a point, then follow it live to its terminal event",
           description:
             'A standard SSE stream (any EventSource reconnects to it by itself): `Last-Event-ID` (or `after`) is the seq of the last event received; the stream starts with the next one, starts with `retry: 1000`, and ends after the terminal event. Several readers may follow one job.',
-          security: [{ bearer: [] }],
+          security: bearerAuth,
           parameters: [
             jobIdParameter,
             { name: 'after', in: 'query', required: false, schema: { type: 'integer', minimum: 0 }, description: 'The seq of the last event received; Last-Event-ID wins over it' },
@@ -127,7 +132,7 @@ export function openApiDocument(version: string): object {
         post: {
           operationId: 'cancelJob',
           summary: 'End that job with CANCELLED',
-          security: [{ bearer: [] }],
+          security: bearerAuth,
           parameters: [jobIdParameter],
           responses: {
             '200': {
@@ -149,7 +154,7 @@ export function openApiDocument(version: string): object {
         get: {
           operationId: 'getSession',
           summary: 'A session this worker keeps (jobs without a database): what is saved to resume it',
-          security: [{ bearer: [] }],
+          security: bearerAuth,
           parameters: [{ name: 'sessionId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' } }],
           responses: {
             '200': {
@@ -178,7 +183,7 @@ export function openApiDocument(version: string): object {
         delete: {
           operationId: 'eraseSession',
           summary: "Erase a session this worker keeps: its transcript, its uncommitted work, and the events of its jobs still held here",
-          security: [{ bearer: [] }],
+          security: bearerAuth,
           parameters: [{ name: 'sessionId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' } }],
           responses: {
             '204': { description: 'Erased' },
@@ -191,7 +196,7 @@ export function openApiDocument(version: string): object {
         post: {
           operationId: 'cancel',
           summary: 'End the running job with CANCELLED',
-          security: [{ bearer: [] }],
+          security: bearerAuth,
           responses: {
             '200': {
               description: 'Cancelling',
