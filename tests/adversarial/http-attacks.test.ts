@@ -23,6 +23,20 @@ describe('attacks on the HTTP surface', () => {
     expect(await malformed.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', issues: [{ path: 'stream' }] } });
   });
 
+  it('a body nested 500,000 deep is refused before any parse, and /health answers meanwhile', async () => {
+    fx = await startE2e();
+    const deep = '['.repeat(500_000) + ']'.repeat(500_000);
+    const answer = fetch(`${fx.worker.url}/execute`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${apiToken}` }, body: deep });
+    const health = await fetch(`${fx.worker.url}/health`);
+    expect(health.status).toBe(200);
+    const refused = await answer;
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('deeper than 32 levels') } });
+    // Brackets inside a string are text, not nesting.
+    const wordy = await postExecute(fx.worker.url, executeBody({ userRequest: '['.repeat(10_000), stream: 1 }), { token: apiToken });
+    expect(await wordy.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', issues: [{ path: 'stream' }] } });
+  });
+
   it('attack 7: an ephemeral worker answers 429 while its job runs, stays ready on its control port', async () => {
     const controlPort = await freePort();
     fx = await startE2e({ EXIT_AFTER_JOB: 'true', CONTROL_PORT: String(controlPort), HANDOFF_MS: '0' });

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { toJobRequest } from '../../src/adapters/http/execute-request.mapper.js';
 import { executeRequestSchema } from '../../src/adapters/http/execute-request.schema.js';
+import { nestsDeeperThan } from '../../src/adapters/http/json-depth.js';
 
 const valid = { userRequest: 'hi', codingAssistantProvider: 'claude-code' };
 const paths = (body: unknown) => {
@@ -56,5 +57,14 @@ describe('executeRequestSchema', () => {
     ['an unknown nested field', 'providerOptions.foo', { providerOptions: { foo: 1 } }],
   ])('refuses %s', (_name, path, extra) => {
     expect(paths({ ...valid, ...extra })).toContain(path);
+  });
+});
+
+describe('nestsDeeperThan', () => {
+  it('counts brackets outside strings only, escapes included', () => {
+    expect(nestsDeeperThan(Buffer.from('{"a":[[1]]}'), 3)).toBe(false);
+    expect(nestsDeeperThan(Buffer.from('{"a":[[[1]]]}'), 3)).toBe(true);
+    expect(nestsDeeperThan(Buffer.from('{"a":"[[[[\\\\"}'), 1)).toBe(false);
+    expect(nestsDeeperThan(Buffer.from('{"a":"\\"[[[[","b":1}'), 1)).toBe(false);
   });
 });

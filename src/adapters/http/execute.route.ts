@@ -10,7 +10,7 @@ import { DomainError } from '../../domain/errors.js';
 import { errorResponse, fail } from './error-response.js';
 import { executeRequestSchema } from './execute-request.schema.js';
 import { toJobRequest } from './execute-request.mapper.js';
-import { readJsonBody } from './json-body.js';
+import { maxJsonDepth, readJsonBody } from './json-body.js';
 import { SseEventSink } from './sse.event-sink.js';
 import { VerdictGateSink } from './verdict-gate.sink.js';
 
@@ -39,6 +39,12 @@ async function refuse(c: Context, slot: JobSlot, retired: (() => Promise<void>) 
     : fail(c, 'WORKER_BUSY', 'this worker is running a job');
 }
 
+const bodyRefusals = {
+  malformed: 'the body is not valid JSON',
+  too_deep: `the body nests arrays and objects deeper than ${maxJsonDepth} levels; a request needs about five`,
+  gone: 'the body did not arrive',
+} as const;
+
 /** POST /execute: validate (busy or not), take the worker's one slot, then stream the job as SSE. */
 export function registerExecuteRoute(app: Hono<{ Bindings: HttpBindings }>, { useCase, slot, jobs, beforeVerdict, retired, logger, maxBodyBytes, heartbeatMs }: ExecuteRouteDeps): void {
   app.post('/execute', async (c) => {
@@ -46,7 +52,7 @@ export function registerExecuteRoute(app: Hono<{ Bindings: HttpBindings }>, { us
     const body = await readJsonBody(c.env.incoming, maxBodyBytes);
     if (!body.ok) {
       if (body.reason === 'too_large') return fail(c, 'PAYLOAD_TOO_LARGE', `the body is larger than ${maxBodyBytes} bytes`);
-      return fail(c, 'VALIDATION_FAILED', body.reason === 'malformed' ? 'the body is not valid JSON' : 'the body did not arrive');
+      return fail(c, 'VALIDATION_FAILED', bodyRefusals[body.reason]);
     }
     const parsed = v.safeParse(executeRequestSchema, body.value);
     if (!parsed.success) {

@@ -1,8 +1,12 @@
 import type { IncomingMessage } from 'node:http';
+import { nestsDeeperThan } from './json-depth.js';
+
+/** Deeper than any request the API defines (about five levels), far below what costs time to parse. */
+export const maxJsonDepth = 32;
 
 export type JsonBody =
   | { ok: true; value: unknown }
-  | { ok: false; reason: 'too_large' | 'malformed' | 'gone' };
+  | { ok: false; reason: 'too_large' | 'too_deep' | 'malformed' | 'gone' };
 
 /**
  * A request's JSON body, read from Node's own stream and refused once it passes `maxBytes`
@@ -25,8 +29,10 @@ export function readJsonBody(incoming: IncomingMessage, maxBytes: number): Promi
       else settle({ ok: false, reason: 'too_large' });
     };
     const onEnd = (): void => {
+      const text = Buffer.concat(chunks, size);
+      if (nestsDeeperThan(text, maxJsonDepth)) return settle({ ok: false, reason: 'too_deep' });
       try {
-        settle({ ok: true, value: JSON.parse(Buffer.concat(chunks, size).toString('utf8')) });
+        settle({ ok: true, value: JSON.parse(text.toString('utf8')) });
       } catch {
         settle({ ok: false, reason: 'malformed' });
       }
