@@ -1,6 +1,7 @@
 import type { AgentItem, Usage } from './agent-item.js';
 import type { ErrorCode } from './errors.js';
 import type { RepoChanges } from './repo-changes.js';
+import type { RepoProgress } from './repo-progress.js';
 
 export const apiVersion = '1';
 
@@ -16,13 +17,7 @@ export type JobStage = 'workspace' | 'repository' | 'session' | 'provider' | 'pu
 export type JobEventBody =
   | { type: 'connected'; provider: string; workerId: string; apiVersion: string }
   | { type: 'message'; stage: JobStage; text: string }
-  | {
-      type: 'github_pull_progress';
-      stage: 'clone' | 'fetch' | 'checkout';
-      percent: number;
-      processed: number;
-      total: number;
-    }
+  | ({ type: 'github_pull_progress' } & RepoProgress)
   | { type: 'assistant_message'; sessionId: string | null; item: AgentItem; raw?: unknown }
   | {
       type: 'completed';

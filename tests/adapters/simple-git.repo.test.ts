@@ -2,12 +2,13 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { appendFile, chmod, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RepoSpec } from '../../src/application/ports/repo.port.js';
+import type { RepoProgress, RepoSpec } from '../../src/application/ports/repo.port.js';
 import { Secret } from '../../src/domain/secret.js';
 import { describeRepoContract, type RepoFixture } from '../contract/repo.contract.js';
 import { startGitServer, type GitServer } from '../support/git-server.js';
@@ -101,6 +102,91 @@ describe('SimpleGitRepo against a remote that stops answering', () => {
       silent.close();
       await rm(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('SimpleGitRepo reporting progress', () => {
+  const never = new AbortController().signal;
+  // Random contents neither compress nor delta: some MB in many objects, and a meter for each
+  // of git's phases. Branch first holds 600 files; main adds 300 more.
+  const commit = (ref: string, parent: string | undefined, prefix: string, count: number): string =>
+    [`commit ${ref}\ncommitter Upstream <upstream@example.test> 0 +0000\ndata 5\nfiles\n${parent ? `from ${parent}\n` : ''}`]
+      .concat(Array.from({ length: count }, (_, i) => {
+        const body = randomBytes(6000).toString('base64');
+        return `M 100644 inline ${prefix}${i % 20}/file-${i}.txt\ndata ${body.length}\n${body}\n`;
+      }))
+      .join('');
+  const history = () => commit('refs/heads/first', undefined, 'src', 600) + commit('refs/heads/main', 'refs/heads/first', 'lib', 300);
+
+  /** The percents reported for each stage and phase, in order. */
+  const byPhase = (progress: RepoProgress[]): Map<string, number[]> => {
+    const phases = new Map<string, number[]>();
+    for (const p of progress) phases.set(`${p.stage}/${p.phase}`, [...(phases.get(`${p.stage}/${p.phase}`) ?? []), p.percent]);
+    return phases;
+  };
+  const expectEachPhaseFrom0To100 = (progress: RepoProgress[]) => {
+    for (const [phase, percents] of byPhase(progress)) {
+      expect(percents[0], phase).toBe(0);
+      expect(percents.at(-1), phase).toBe(100);
+      expect(percents, phase).toEqual([...percents].sort((a, b) => a - b));
+    }
+  };
+
+  let server: GitServer;
+  let root: string;
+  let spec: RepoSpec;
+  beforeEach(async () => {
+    server = await startGitServer();
+    root = await realpath(await mkdtemp(join(tmpdir(), 'uw-progress-')));
+    spec = { repoUrl: await server.importRepo('big', history()), accessToken: new Secret(server.token) };
+    await mkdir(join(root, 'ws'));
+  });
+  afterEach(async () => {
+    await server.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  for (const cache of [false, true]) {
+    it(`names each of git's phases, each from 0 to 100, and checks the files out as its own stage${cache ? ', with an object cache' : ''}`, async () => {
+      const repo = testGitRepo(root, cache ? { cacheDir: join(root, 'cache') } : {});
+      const progress: RepoProgress[] = [];
+      await repo.prepare(spec, join(root, 'ws'), (p) => progress.push(p), never);
+
+      expectEachPhaseFrom0To100(progress);
+      expect(progress.every((p) => p.phase !== undefined)).toBe(true);
+      expect([...byPhase(progress).keys()]).toEqual(expect.arrayContaining(['clone/receiving objects', 'checkout/updating files']));
+      expect(progress.some((p) => p.stage === 'clone' && p.phase === 'receiving objects' && p.total > 0)).toBe(true);
+      expect(progress.some((p) => p.stage === 'checkout' && p.total === 900)).toBe(true);
+    });
+  }
+
+  it('brings a fetch to 100 and reports the checkout of the branch it brought', async () => {
+    const repo = testGitRepo(root);
+    await repo.prepare({ ...spec, branch: 'first' }, join(root, 'ws'), () => undefined, never);
+
+    const progress: RepoProgress[] = [];
+    await repo.prepare({ ...spec, branch: 'main' }, join(root, 'ws'), (p) => progress.push(p), never);
+
+    expectEachPhaseFrom0To100(progress);
+    expect(progress.some((p) => p.stage === 'fetch' && p.total > 0)).toBe(true);
+    expect(progress.filter((p) => p.stage === 'fetch').at(-1)?.percent).toBe(100);
+    expect(progress.some((p) => p.stage === 'checkout' && p.phase === 'updating files' && p.total === 300)).toBe(true);
+    expect(progress.every((p) => p.stage !== 'clone')).toBe(true);
+  });
+
+  it('reports a fetch that brings nothing, and a checkout that changes nothing, from 0 to 100', async () => {
+    const repo = testGitRepo(root);
+    await repo.prepare(spec, join(root, 'ws'), () => undefined, never);
+
+    const progress: RepoProgress[] = [];
+    await repo.prepare(spec, join(root, 'ws'), (p) => progress.push(p), never);
+
+    expect(progress.map((p) => [p.stage, p.phase, p.percent])).toEqual([
+      ['fetch', 'receiving objects', 0],
+      ['fetch', 'receiving objects', 100],
+      ['checkout', 'updating files', 0],
+      ['checkout', 'updating files', 100],
+    ]);
   });
 });
 

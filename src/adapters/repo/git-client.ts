@@ -1,5 +1,7 @@
-import { simpleGit, type SimpleGit, type SimpleGitProgressEvent } from 'simple-git';
+import { StringDecoder } from 'node:string_decoder';
+import { simpleGit, type SimpleGit } from 'simple-git';
 import type { Secret } from '../../domain/secret.js';
+import { progressReader, type GitProgressLine } from './git-progress.js';
 
 export interface GitEnvironment {
   path: string;
@@ -18,7 +20,8 @@ export interface GitClientOptions {
   repoUrl?: string;
   token?: Secret;
   signal: AbortSignal;
-  onProgress?: (event: SimpleGitProgressEvent) => void;
+  /** Each redraw of git's progress meters, from the commands run with --progress. */
+  onProgress?: (line: GitProgressLine) => void;
   /** git's own location variables (GIT_INDEX_FILE, GIT_DIR, GIT_WORK_TREE) for a scratch index or tree. */
   locations?: Partial<Record<'GIT_INDEX_FILE' | 'GIT_DIR' | 'GIT_WORK_TREE', string>>;
   /** More configuration, above anything in the repository's own files. */
@@ -44,7 +47,12 @@ export function gitClient(dir: string, env: GitEnvironment, options: GitClientOp
     'http.sslVerify=true',
     ...(url ? remoteConfig(url) : []),
   ];
-  const vars = { ...gitEnv(env, url, options.token, options.overrides ?? []), ...options.locations };
+  const vars = {
+    ...gitEnv(env, url, options.token, options.overrides ?? []),
+    ...options.locations,
+    // git holds the checkout's meter back for 2 seconds; a quicker checkout would show none.
+    ...(options.onProgress && { GIT_PROGRESS_DELAY: '0' }),
+  };
   const git = simpleGit({
     baseDir: dir,
     // simple-git guards git's own variables; these are the ones this client sets on purpose.
@@ -52,7 +60,6 @@ export function gitClient(dir: string, env: GitEnvironment, options: GitClientOp
     config,
     abort: options.signal,
     timeout: { block: env.timeoutMs },
-    ...(options.onProgress ? { progress: options.onProgress } : {}),
     unsafe: {
       allowUnsafeConfigEnvCount: true,
       allowUnsafeConfigPaths: true,
@@ -67,7 +74,19 @@ export function gitClient(dir: string, env: GitEnvironment, options: GitClientOp
       allowUnsafeMergeDriver: true,
     },
   });
+  // Not simple-git's progress option: it reads one meter per chunk of stderr, where git writes
+  // many (the last, 100%, is lost) or half of one, and names a phase by its first word.
+  const onProgress = options.onProgress;
+  if (onProgress) git.outputHandler((_command, _stdout, stderr) => readMeters(stderr, onProgress));
   return git.env(vars);
+}
+
+function readMeters(stderr: NodeJS.ReadableStream, onProgress: (line: GitProgressLine) => void): void {
+  const decoder = new StringDecoder('utf8');
+  const read = progressReader();
+  stderr.on('data', (chunk: Buffer) => {
+    for (const line of read(decoder.write(chunk))) onProgress(line);
+  });
 }
 
 function remoteConfig(url: string): string[] {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SimpleGitProgressEvent } from 'simple-git';
 import type { RepoCheckout, RepoPort, RepoProgress, RepoSpec } from '../../application/ports/repo.port.js';
 import { DomainError, type ValidationIssue } from '../../domain/errors.js';
 import type { RepoChanges } from '../../domain/repo-changes.js';
@@ -10,13 +9,15 @@ import { descendantsWorkingIn, signal as killProcess } from '../shared/process-t
 import { fileChanges } from './change-stats.js';
 import { gitClient, type GitEnvironment } from './git-client.js';
 import { gitFailure, pushFailureReason } from './git-failure.js';
+import type { GitProgressLine } from './git-progress.js';
+import { ProgressReporter } from './progress-reporter.js';
 import { checkRepoSpec, type RepoPolicy } from './repo-policy.js';
 import { restoreWork, saveWork } from './work-in-progress.js';
 
 export interface SimpleGitRepoSettings extends RepoPolicy, Omit<GitEnvironment, 'home' | 'emptyHooksDir'> {
   /** The worker's own directory for git's empty HOME and hooks directory. */
   stateDir: string;
-  /** Progress events at most this often (git reports far more). */
+  /** Progress events at most this often within a phase (git redraws far more often). */
   progressIntervalMs: number;
   /** A directory of bare mirrors, one per repository, that clones borrow objects from. */
   cacheDir?: string;
@@ -36,13 +37,13 @@ export class SimpleGitRepo implements RepoPort {
     const invalid = this.validate(spec);
     if (invalid.length > 0) throw new DomainError('VALIDATION_FAILED', `github.${invalid[0]!.path} ${invalid[0]!.message}`);
     const env = await this.#environment();
-    const progress = throttle(onProgress, this.settings.progressIntervalMs);
-    const git = gitClient(workspace, env, { repoUrl: spec.repoUrl, token: spec.accessToken, signal, onProgress: progress });
+    const progress = new ProgressReporter(onProgress, this.settings.progressIntervalMs);
+    const git = gitClient(workspace, env, { repoUrl: spec.repoUrl, token: spec.accessToken, signal, onProgress: (line) => progress.line(line) });
     const cloned = await isRepository(workspace);
     const release = sweepOnAbort(signal, workspace);
     try {
-      if (!cloned) await this.#clone(spec, workspace, git, await this.#mirror(spec, env, signal));
-      else await this.#pull(spec, git);
+      if (!cloned) await this.#clone(spec, workspace, git, await this.#mirror(spec, env, progress, signal), progress);
+      else await this.#pull(spec, git, progress);
       const [branch, baseCommit] = await Promise.all([
         git.revparse(['--abbrev-ref', 'HEAD']),
         git.revparse(['HEAD']),
@@ -101,29 +102,34 @@ export class SimpleGitRepo implements RepoPort {
     return restoreWork({ env: await this.#environment(), scratchRoot: this.settings.stateDir }, checkout, work, signal);
   }
 
-  async #clone(spec: RepoSpec, workspace: string, git: ReturnType<typeof gitClient>, mirror: string | undefined): Promise<void> {
+  async #clone(spec: RepoSpec, workspace: string, git: ReturnType<typeof gitClient>, mirror: string | undefined, progress: ProgressReporter): Promise<void> {
     if ((await readdir(workspace)).length > 0) {
       throw new DomainError('REPO_FAILED', 'git clone failed: the workspace holds files but no repository', { retryable: false });
     }
     const branch = spec.branch ? [`--branch=${spec.branch}`] : [];
     // With a warm mirror every object is local; without one, blobs come only as checked out.
     const source = mirror ? [`--reference-if-able=${mirror}`, '--dissociate'] : ['--filter=blob:none'];
-    await git.clone(spec.repoUrl, workspace, [...source, '--single-branch', '--no-tags', ...branch]);
+    // git clone checks the branch out itself: the step reports both stages.
+    await progress.step('clone', () => git.clone(spec.repoUrl, workspace, ['--progress', ...source, '--single-branch', '--no-tags', ...branch]), ['clone', 'checkout']);
   }
 
   /**
    * The repository's mirror in the cache, brought up to date; undefined without a cache or
-   * when the mirror cannot be updated (then the clone goes to the remote alone).
+   * when the mirror cannot be updated (then the clone goes to the remote alone). A cold
+   * mirror is where a cached clone's objects arrive: its meters are the clone's.
    */
-  async #mirror(spec: RepoSpec, env: GitEnvironment, signal: AbortSignal): Promise<string | undefined> {
+  async #mirror(spec: RepoSpec, env: GitEnvironment, progress: ProgressReporter, signal: AbortSignal): Promise<string | undefined> {
     if (!this.settings.cacheDir) return undefined;
     const mirror = join(this.settings.cacheDir, `${createHash('sha256').update(spec.repoUrl).digest('hex').slice(0, 24)}.git`);
+    const options = { repoUrl: spec.repoUrl, token: spec.accessToken, signal, onProgress: (line: GitProgressLine) => progress.line(line) };
     try {
       if (await isDirectory(mirror)) {
-        await gitClient(mirror, env, { repoUrl: spec.repoUrl, token: spec.accessToken, signal }).fetch(['--prune', '--no-tags', spec.repoUrl, '+refs/heads/*:refs/heads/*']);
+        const git = gitClient(mirror, env, options);
+        await progress.step('fetch', () => git.fetch(['--progress', '--prune', '--no-tags', spec.repoUrl, '+refs/heads/*:refs/heads/*']));
       } else {
         await mkdir(this.settings.cacheDir, { recursive: true });
-        await gitClient(this.settings.cacheDir, env, { repoUrl: spec.repoUrl, token: spec.accessToken, signal }).clone(spec.repoUrl, mirror, ['--mirror', '--no-tags']);
+        const git = gitClient(this.settings.cacheDir, env, options);
+        await progress.step('clone', () => git.clone(spec.repoUrl, mirror, ['--progress', '--mirror', '--no-tags']));
       }
       return mirror;
     } catch (error) {
@@ -135,19 +141,21 @@ export class SimpleGitRepo implements RepoPort {
     }
   }
 
-  async #pull(spec: RepoSpec, git: ReturnType<typeof gitClient>): Promise<void> {
+  async #pull(spec: RepoSpec, git: ReturnType<typeof gitClient>, progress: ProgressReporter): Promise<void> {
     await git.raw(['remote', 'set-url', 'origin', spec.repoUrl]);
     const branch = spec.branch ?? (await git.revparse(['--abbrev-ref', 'HEAD'])).trim();
     const remoteRef = `refs/remotes/origin/${branch}`;
-    await git.fetch(spec.repoUrl, `+refs/heads/${branch}:${remoteRef}`, ['--filter=blob:none', '--no-tags']);
-    // switch, unlike checkout, never reads its argument as a path.
+    await progress.step('fetch', () => git.fetch(spec.repoUrl, `+refs/heads/${branch}:${remoteRef}`, ['--progress', '--filter=blob:none', '--no-tags']));
     const local = await git.raw(['branch', '--list', branch]);
-    if (local.trim()) {
-      await git.raw(['switch', '-q', branch]);
-      await git.raw(['merge', '--ff-only', '-q', remoteRef]);
-    } else {
-      await git.raw(['switch', '-q', '-c', branch, remoteRef]);
-    }
+    // switch, unlike checkout, never reads its argument as a path; --progress shows the meters despite -q.
+    await progress.step('checkout', async () => {
+      if (local.trim()) {
+        await git.raw(['switch', '-q', '--progress', branch]);
+        await git.raw(['merge', '--ff-only', '-q', '--progress', remoteRef]);
+      } else {
+        await git.raw(['switch', '-q', '--progress', '-c', branch, remoteRef]);
+      }
+    });
   }
 
   async #environment(): Promise<GitEnvironment> {
@@ -177,18 +185,4 @@ async function isDirectory(dir: string): Promise<boolean> {
 
 async function isRepository(dir: string): Promise<boolean> {
   return stat(join(dir, '.git')).then(() => true, () => false);
-}
-
-const stages: Record<string, RepoProgress['stage']> = { clone: 'clone', fetch: 'fetch', checkout: 'checkout' };
-
-/** At most one event per interval; a stage's 100% always goes out, so the bar ends full. */
-function throttle(onProgress: (p: RepoProgress) => void, intervalMs: number): (event: SimpleGitProgressEvent) => void {
-  let last = 0;
-  return (event) => {
-    const stage = stages[event.method] ?? 'fetch';
-    const now = Date.now();
-    if (event.progress < 100 && now - last < intervalMs) return;
-    last = now;
-    onProgress({ stage, percent: event.progress, processed: event.processed, total: event.total });
-  };
 }

@@ -26,6 +26,7 @@ function toolSummary(input: unknown): string {
 /** What a person watching a job sees: progress, the assistant's words, one line per tool, a summary. */
 export class JobRenderer {
   #bar: SingleBar | undefined;
+  #barLabel: string | undefined;
 
   constructor(private readonly out: RendererOutput) {}
 
@@ -74,9 +75,13 @@ export class JobRenderer {
 
   #progress(event: Extract<JobEvent, { type: 'github_pull_progress' }>): void {
     if (!this.out.isTTY) return;
+    // One bar per git phase: each runs from 0 to 100 on its own.
+    const label = event.phase ? `${event.stage}: ${event.phase}` : event.stage;
+    if (label !== this.#barLabel) this.#stopBar();
     if (!this.#bar) {
-      this.#bar = new SingleBar({ format: `${event.stage} [{bar}] {percentage}%`, hideCursor: true, clearOnComplete: true, stream: this.out });
+      this.#bar = new SingleBar({ format: `${label} [{bar}] {percentage}%`, hideCursor: true, clearOnComplete: true, stream: this.out });
       this.#bar.start(100, 0);
+      this.#barLabel = label;
     }
     this.#bar.update(event.percent);
   }
@@ -84,6 +89,7 @@ export class JobRenderer {
   #stopBar(): void {
     this.#bar?.stop();
     this.#bar = undefined;
+    this.#barLabel = undefined;
   }
 
   #line(text: string): void {

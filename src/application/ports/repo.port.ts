@@ -1,20 +1,16 @@
 import type { ValidationIssue } from '../../domain/errors.js';
 import type { RepoChanges } from '../../domain/repo-changes.js';
+import type { RepoProgress } from '../../domain/repo-progress.js';
 import type { Secret } from '../../domain/secret.js';
 import type { WorkInProgress } from '../../domain/session.js';
+
+export type { RepoProgress };
 
 export interface RepoSpec {
   repoUrl: string;
   branch?: string;
   accessToken?: Secret;
   push?: { branch: string; commitMessage?: string };
-}
-
-export interface RepoProgress {
-  stage: 'clone' | 'fetch' | 'checkout';
-  percent: number;
-  processed: number;
-  total: number;
 }
 
 export interface RepoCheckout {

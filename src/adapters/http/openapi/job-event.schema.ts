@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { errorCodes } from '../../../domain/errors.js';
 import type { JobEvent } from '../../../domain/job-event.js';
+import { repoPhases } from '../../../domain/repo-progress.js';
 
 // The SSE contract as a schema, for the OpenAPI document. The type checks at the end keep it
 // equal to the domain's JobEvent: a change to either that the other lacks fails to compile.
@@ -46,7 +47,8 @@ export const jobEventSchema = v.variant('type', [
   v.object({
     type: v.literal('github_pull_progress'),
     stage: v.picklist(['clone', 'fetch', 'checkout']),
-    percent: v.number(),
+    phase: v.optional(v.pipe(v.picklist(repoPhases), v.description("git's phase within the stage; each goes from 0 to 100 and never falls"))),
+    percent: v.pipe(v.number(), v.description('of the phase')),
     processed: v.number(),
     total: v.number(),
     ...envelope,
