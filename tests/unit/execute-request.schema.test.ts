@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { toJobRequest } from '../../src/adapters/http/execute-request.mapper.js';
 import { executeRequestSchema } from '../../src/adapters/http/execute-request.schema.js';
 import { nestsDeeperThan } from '../../src/adapters/http/json-depth.js';
+import { requestIssue } from '../../src/adapters/shared/request-issue.js';
 
 const valid = { userRequest: 'hi', codingAssistantProvider: 'claude-code' };
 const paths = (body: unknown) => {
@@ -66,5 +67,37 @@ describe('nestsDeeperThan', () => {
     expect(nestsDeeperThan(Buffer.from('{"a":[[[1]]]}'), 3)).toBe(true);
     expect(nestsDeeperThan(Buffer.from('{"a":"[[[[\\\\"}'), 1)).toBe(false);
     expect(nestsDeeperThan(Buffer.from('{"a":"\\"[[[[","b":1}'), 1)).toBe(false);
+  });
+});
+
+describe('the messages a client reads', () => {
+  const messages = (body: unknown) => {
+    const parsed = v.safeParse(executeRequestSchema, body);
+    return parsed.success ? [] : parsed.issues.map(requestIssue);
+  };
+
+  it('say in plain words what the request got wrong, never valibot\'s defaults', () => {
+    const base = { userRequest: 'x', codingAssistantProvider: 'claude-code' };
+    expect(messages({ ...base, codingAssistantAccessToken: '' })).toContainEqual({ path: 'codingAssistantAccessToken', message: 'must not be empty' });
+    expect(messages({ ...base, userRequest: 7 })).toEqual([{ path: 'userRequest', message: 'must be a string, not 7' }]);
+    expect(messages({ ...base, providerOptions: { maxTurns: 1.5 } })).toEqual([{ path: 'providerOptions.maxTurns', message: 'must be a whole number' }]);
+    expect(messages({ ...base, providerOptions: { maxTurns: 0 } })).toEqual([{ path: 'providerOptions.maxTurns', message: 'must be at least 1' }]);
+    expect(messages({ ...base, providerOptions: { allowedTools: 'Bash' } })).toEqual([{ path: 'providerOptions.allowedTools', message: 'must be an array, not "Bash"' }]);
+    expect(messages({ ...base, github: 'acme/api' })).toEqual([{ path: 'github', message: 'must be an object' }]);
+    expect(messages({ ...base, github: {} })).toEqual([{ path: 'github.repoUrl', message: 'is required' }]);
+    expect(messages({ codingAssistantProvider: 'claude-code' })).toEqual([{ path: 'userRequest', message: 'is required' }]);
+    expect(messages({ ...base, stream: true })).toEqual([{ path: 'stream', message: 'unknown field "stream"' }]);
+    const hostile = [
+      { ...base, userRequest: '' },
+      { ...base, userRequest: 'x'.repeat(200_001) },
+      { ...base, resumeSessionId: 5, workspace: null, onDisconnect: 'maybe', providerOptions: { includeRaw: 'yes', timeoutMs: -1, model: 3 } },
+      { ...base, database: { sessionId: 's' }, github: { repoUrl: 1, push: { branch: 2 } } },
+      null,
+      'text',
+      [],
+    ];
+    for (const body of hostile) {
+      for (const issue of messages(body)) expect(issue.message, JSON.stringify(issue)).not.toMatch(/^Invalid |Expected|received/);
+    }
   });
 });

@@ -40,7 +40,9 @@ function isCleanAbsolute(path: string): boolean {
 
 /** An object whose unknown fields are refused by name, so a typo never passes silently. */
 const strict = <const T extends v.ObjectEntries>(entries: T) =>
-  v.strictObject(entries, (issue) => (issue.expected === 'never' ? `unknown field ${issue.received}` : 'must be an object'));
+  v.strictObject(entries, (issue) =>
+    issue.expected === 'never' ? `unknown field ${issue.received}` : issue.received === 'undefined' ? 'is required' : 'must be an object',
+  );
 
 const branch = v.pipe(v.string(), v.check(isValidBranchName, 'must be a valid git branch name'));
 

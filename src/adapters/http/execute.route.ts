@@ -7,6 +7,7 @@ import type { JobRegistry } from '../../application/job-registry.js';
 import type { JobSlot } from '../../application/job-slot.js';
 import type { LoggerPort } from '../../application/ports/logger.port.js';
 import { DomainError } from '../../domain/errors.js';
+import { requestIssue } from '../shared/request-issue.js';
 import { errorResponse, fail } from './error-response.js';
 import { executeRequestSchema } from './execute-request.schema.js';
 import { toJobRequest } from './execute-request.mapper.js';
@@ -56,7 +57,7 @@ export function registerExecuteRoute(app: Hono<{ Bindings: HttpBindings }>, { us
     }
     const parsed = v.safeParse(executeRequestSchema, body.value);
     if (!parsed.success) {
-      const issues = parsed.issues.map((issue) => ({ path: v.getDotPath(issue) ?? '', message: issue.message }));
+      const issues = parsed.issues.map(requestIssue);
       return errorResponse(c, new DomainError('VALIDATION_FAILED', 'the request is invalid', { issues }));
     }
     const admitted = useCase.admit(toJobRequest(parsed.output));
