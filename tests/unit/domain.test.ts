@@ -60,6 +60,27 @@ describe('Redactor', () => {
     expect(JSON.parse(redactor.json(json))).toEqual({ output: 'key=[REDACTED]' });
   });
 
+  it('masks the encoded forms of a secret wherever they sit in a longer encoded text', () => {
+    const secret = 'sk-ant-enc/oded+key=0123456789';
+    const redactor = new Redactor().add(secret);
+    for (const pad of ['', 'x', 'xy', 'lead text ']) {
+      const base64 = Buffer.from(`${pad}${secret} trailing`).toString('base64');
+      for (const text of [base64, base64.replaceAll('+', '-').replaceAll('/', '_'), Buffer.from(secret).toString('hex'), encodeURIComponent(secret)]) {
+        const masked = redactor.json(JSON.stringify({ output: text }));
+        expect(masked, text).toContain('[REDACTED]');
+        expect(JSON.parse(masked).output.length).toBeLessThan(text.length);
+      }
+    }
+  });
+
+  it('masks every token inside a credential document, each on its own', () => {
+    const credentials = JSON.stringify({ claudeAiOauth: { accessToken: 'access-0123456789', refreshToken: 'refresh-0123456789', expiresAt: 1, scopes: ['user:inference'] } });
+    const redactor = new Redactor().add(credentials);
+    expect(redactor.json('{"a":"refresh-0123456789 and access-0123456789, user:inference"}')).toBe('{"a":"[REDACTED] and [REDACTED], user:inference"}');
+    redactor.remove(credentials);
+    expect(redactor.size).toBe(0);
+  });
+
   it('ignores values too short to be credentials', () => {
     expect(new Redactor().add('abc').size).toBe(0);
   });
