@@ -1,6 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { Secret } from '../../domain/secret.js';
+import { killGroupWhenGitFails } from './git-process-group.js';
 import { progressReader, type GitProgressLine } from './git-progress.js';
 
 export interface GitEnvironment {
@@ -78,6 +79,7 @@ export function gitClient(dir: string, env: GitEnvironment, options: GitClientOp
   // many (the last, 100%, is lost) or half of one, and names a phase by its first word.
   const onProgress = options.onProgress;
   if (onProgress) git.outputHandler((_command, _stdout, stderr) => readMeters(stderr, onProgress));
+  killGroupWhenGitFails(git, options.signal);
   return git.env(vars);
 }
 

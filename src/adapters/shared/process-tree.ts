@@ -55,6 +55,31 @@ export function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
+/** SIGKILL to every process left in the group `leader` led, even after the leader has gone. */
+export function killGroup(leader: number): void {
+  signal(-leader, 'SIGKILL');
+}
+
+const groupsOutlivingWorker = new Set<number>();
+let listeningForExit = false;
+
+/**
+ * Kills the group `leader` leads if the worker exits first: a detached group is out of reach of
+ * the signals that end the worker's own group. Returns the call that forgets it, once it has ended.
+ */
+export function killGroupOnExit(leader: number): () => void {
+  if (!listeningForExit) {
+    listeningForExit = true;
+    process.on('exit', killGroupsOutlivingWorker);
+  }
+  groupsOutlivingWorker.add(leader);
+  return () => groupsOutlivingWorker.delete(leader);
+}
+
+function killGroupsOutlivingWorker(): void {
+  for (const leader of groupsOutlivingWorker) killGroup(leader);
+}
+
 /** Descendants of this process working in `dir` or below it: what a killed git left behind. */
 export function descendantsWorkingIn(dir: string): number[] {
   return descendantsOf(process.pid).filter((pid) => {
