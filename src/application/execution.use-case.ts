@@ -142,6 +142,7 @@ export class ExecutionUseCase {
       const stored = await recorder.close(AbortSignal.timeout(settings.flushTimeoutMs));
       this.deps.metrics.watchBacklog(undefined);
       this.deps.redactor.remove(...secrets.map((secret) => secret?.reveal()));
+      if (!request.workspace) await this.#release(job.id);
       const { failure } = job.snapshot();
       const durationMs = clock.now() - job.startedAt;
       this.deps.logger.info({ jobId: job.id, status: job.status, failure, durationMs }, 'job ended');
@@ -300,6 +301,15 @@ export class ExecutionUseCase {
       await this.deps.notifier.notify(request.webhook, terminal, AbortSignal.timeout(this.deps.settings.notifyDeadlineMs));
     } catch (error) {
       this.deps.logger.warn({ jobId: job.id, error: DomainError.from(error).message }, 'webhook not delivered');
+    }
+  }
+
+  /** A fresh directory goes with its job, whose session is saved by now; a named workspace keeps its files. */
+  async #release(jobId: string): Promise<void> {
+    try {
+      await this.deps.workspace.release(jobId);
+    } catch (error) {
+      this.deps.logger.warn({ jobId, err: error }, 'workspace not removed');
     }
   }
 

@@ -64,6 +64,7 @@ const envSchema = v.object({
   JOB_RETENTION_MAX: integer(16, 1, 10_000),
   JOB_LINGER_MS: integer(5_000, 0, 600_000),
   WORK_MAX_MB: integer(10, 0, 10_000),
+  SESSION_RETENTION_MS: integer(7 * 24 * 3_600_000, 0, 365 * 24 * 3_600_000),
   WEBHOOK_ALLOWED_HOSTS: v.optional(v.string(), ''),
   WEBHOOK_ALLOWED_INSECURE_HOSTS: v.optional(v.string(), ''),
   WEBHOOK_MAX_ATTEMPTS: integer(5, 1, 100),
@@ -84,6 +85,7 @@ const envSchema = v.object({
   PROVIDER_SILENCE_MS: integer(600_000, 0, 7 * 24 * 3_600_000),
   CLAUDE_PERMISSION_MODE: v.optional(v.picklist(['default', 'acceptEdits', 'bypassPermissions', 'plan', 'dontAsk']), 'acceptEdits'),
   CLAUDE_SANDBOX: flag(false),
+  CREDENTIAL_PROXY: flag(true),
   AGENT_USER: optionalText,
   CODEX_PATH: optionalText,
   CODEX_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
@@ -154,6 +156,8 @@ export interface Config {
   lingerMs: number;
   /** The most uncommitted work (a git diff) kept with a session. */
   maxWorkBytes: number;
+  /** How long a session saved under stateDir is kept after its last save; 0: for ever. */
+  sessionRetentionMs: number;
   /** Where webhooks may go, and how long one may take: each attempt, and every attempt together. */
   webhook: { allowedHosts: string[]; insecureHosts: string[]; maxAttempts: number; requestTimeoutMs: number; deadlineMs: number };
   maxItemChars: number;
@@ -164,6 +168,8 @@ export interface Config {
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   logLevel: string;
+  /** Providers' CLIs reach the model API through a per-job proxy that holds the real key (off only for debugging). */
+  credentialProxy: boolean;
   claude: {
     executable: string;
     version?: string;
@@ -287,6 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
     jobRetention: { ms: e.JOB_RETENTION_MS, max: e.JOB_RETENTION_MAX },
     lingerMs: e.JOB_LINGER_MS,
     maxWorkBytes: e.WORK_MAX_MB * 1024 * 1024,
+    sessionRetentionMs: e.SESSION_RETENTION_MS,
     webhook: {
       allowedHosts: hostList(e.WEBHOOK_ALLOWED_HOSTS),
       insecureHosts: hostList(e.WEBHOOK_ALLOWED_INSECURE_HOSTS),
@@ -300,6 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
     headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: Math.max(e.HTTP_REQUEST_TIMEOUT_MS, e.HTTP_HEADERS_TIMEOUT_MS),
     logLevel: e.LOG_LEVEL,
+    credentialProxy: e.CREDENTIAL_PROXY,
     claude: {
       ...installed(e.CLAUDE_CODE_PATH, context.clis.claude),
       baseUrl: e.ANTHROPIC_BASE_URL,

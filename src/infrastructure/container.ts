@@ -20,6 +20,7 @@ import { SpillingEventLogs } from '../adapters/event-log/index.js';
 import { createHttpApp } from '../adapters/http/index.js';
 import { DbApiSessionStore, HttpDbApiPersistence, NoopPersistence } from '../adapters/persistence/index.js';
 import { ClaudeCodeProvider } from '../adapters/providers/claude-code/index.js';
+import { startCredentialProxy } from '../adapters/credential-proxy/index.js';
 import { CodexProvider } from '../adapters/providers/codex/index.js';
 import { CopilotProvider } from '../adapters/providers/copilot/index.js';
 import { CursorProvider } from '../adapters/providers/cursor/index.js';
@@ -43,8 +44,8 @@ const adapters = new ContainerModule(({ bind }) => {
     (config: Config) => {
       const host = { homesDir: join(config.stateDir, 'homes'), path: config.path, lang: config.lang, agentUser: config.agentUser };
       return new ProviderRegistry([
-        new ClaudeCodeProvider({ ...config.claude, ...host }),
-        new CodexProvider({ ...config.codex, ...host }),
+        new ClaudeCodeProvider({ ...config.claude, ...host, credentialProxy: config.credentialProxy ? startCredentialProxy : undefined }),
+        new CodexProvider({ ...config.codex, ...host, credentialProxy: config.credentialProxy ? startCredentialProxy : undefined }),
         new GeminiProvider({ ...config.gemini, ...host }),
         new OpencodeProvider({ ...config.opencode, ...host }),
         new CursorProvider({ ...config.cursor, ...host }),
@@ -64,7 +65,9 @@ const adapters = new ContainerModule(({ bind }) => {
   bind<WorkspacePort>(Tokens.Workspace).toResolvedValue((config: Config) => new FsWorkspace(config.workspaceDir), [Tokens.Config]);
   bind<SessionStorePort>(Tokens.Sessions).toResolvedValue(
     (config: Config, logger: LoggerPort) => {
-      const local = new FileSessionStore(join(config.stateDir, 'sessions'));
+      const local = new FileSessionStore(join(config.stateDir, 'sessions'), { retentionMs: config.sessionRetentionMs, logger });
+      // Bound at start: sessions that expired while the worker was down go now, not at the first job's end.
+      void local.sweep();
       return config.database ? new DbApiSessionStore(config.database, local, logger) : local;
     },
     [Tokens.Config, Tokens.Logger],

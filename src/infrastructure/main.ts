@@ -2,17 +2,17 @@ import { serve } from '@hono/node-server';
 import closeWithGrace from 'close-with-grace';
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { chmodSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobRegistry } from '../application/job-registry.js';
 import type { JobSlot } from '../application/job-slot.js';
 import type { Readiness } from '../application/readiness.js';
 import { Redactor } from '../domain/redactor.js';
+import { prepareAgentUser } from './agent-user-startup.js';
 import { findClaude, findCodex, findCopilot, findGemini, findOpencode } from './installed-packages.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createContainer } from './container.js';
+import { exitCleanlyAfterHangUp } from './hung-up-terminal.js';
 import { createLogger } from './logger.js';
 import { onSignals } from './signals.js';
 import { createShutdown } from './shutdown.js';
@@ -48,16 +48,11 @@ function startControlServer(app: Hono<{ Bindings: HttpBindings }>, port: number,
   return serve({ fetch, port, hostname }) as Server;
 }
 
-/**
- * With a separate agent user, the roots it must pass through to reach its workspace and its
- * HOME are traversable (not listable) by others; the state under them stays the worker's.
- */
-function openPathsForAgent(config: Config): void {
-  if (!config.agentUser) return;
-  for (const dir of [config.workspaceDir, config.stateDir, join(config.stateDir, 'homes')]) {
-    mkdirSync(dir, { recursive: true });
-    chmodSync(dir, 0o711);
-  }
+/** A configuration the worker cannot run with: said on stderr, exit 2, before any port opens. */
+function refuseToStart(error: unknown): never {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`unified-worker: invalid configuration: ${error.message}\n`);
+  process.exit(2);
 }
 
 // HAProxy marks a server down when it reads the check's answer, which may come a little after
@@ -70,6 +65,7 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
 }
 
 function start(): void {
+  exitCleanlyAfterHangUp();
   const redactor = new Redactor();
   let config: Config;
   try {
@@ -77,15 +73,17 @@ function start(): void {
     const clis = { claude: findClaude(from), codex: findCodex(from), gemini: findGemini(from), opencode: findOpencode(from), copilot: findCopilot(from) };
     config = loadConfig(process.env, { cwd: process.cwd(), version, clis });
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`unified-worker: invalid configuration: ${error.message}\n`);
-    process.exit(2);
+    refuseToStart(error);
   }
   redactor.add(config.apiToken?.reveal(), config.claude.credentialsJson?.reveal(), config.codex.authJson?.reveal());
-  openPathsForAgent(config);
   // One job at a time: whatever is logged while it runs, by any adapter, belongs to it.
   let slot: JobSlot | undefined;
   const logger = createLogger(config.logLevel, redactor, { context: () => (slot?.current ? { jobId: slot.current.jobId } : {}) });
+  try {
+    prepareAgentUser(config, logger);
+  } catch (error) {
+    refuseToStart(error);
+  }
   // The route asks before each job's verdict; retire is defined below, once the server exists.
   let retire: () => Promise<void> = () => Promise.resolve();
   const pooled = config.exitAfterJob && config.handoffMs > 0;

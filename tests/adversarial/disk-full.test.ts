@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,12 @@ import { apiToken, executeBody, startE2e, type E2eFixture } from '../support/e2e
 import { startGitServer, type GitServer } from '../support/git-server.js';
 import { processesInside } from '../support/processes.js';
 import { collectEvents, postExecute } from '../support/sse-client.js';
+
+/** Bytes in use on the file system holding `dir`, as df counts them. */
+const used = async (dir: string): Promise<number> => {
+  const { blocks, bfree, bsize } = await statfs(dir);
+  return (blocks - bfree) * bsize;
+};
 
 const terminal = (events: Array<{ data: { type: string } }>) => events.filter((event) => event.data.type === 'completed' || event.data.type === 'error');
 
@@ -39,7 +45,7 @@ describe('a workspace whose disk is full (WORKSPACE_DIR on a 4 MiB tmpfs)', () =
     execFileSync('sh', ['-c', `rm -rf ${disk}/*`]);
   });
 
-  it('a clone that does not fit ends REPO_FAILED "disk full", before the assistant starts', async () => {
+  it('a clone that does not fit ends REPO_FAILED "disk full", before the assistant starts, and the disk has its space back', async () => {
     // Random bytes do not compress: 6 MiB of them cannot land on 4 MiB.
     const repoUrl = await git.createRepo('big', { 'blob.txt': randomBytes(6 * 1024 * 1024).toString('base64') });
     const events = await collectEvents(await postExecute(fx.worker.url, executeBody({ github: { repoUrl, accessToken: git.token } }), { token: apiToken }));
@@ -48,9 +54,12 @@ describe('a workspace whose disk is full (WORKSPACE_DIR on a 4 MiB tmpfs)', () =
     ]);
     expect(fx.model.mainLoopRequests()).toHaveLength(0);
     expect(processesInside(disk)).toEqual([]);
+    // The stream ends once the job's directory is gone: the half clone went with it.
+    expect(await readdir(join(disk, 'jobs'))).toEqual([]);
+    expect(await used(disk)).toBe(0);
   });
 
-  it('an agent that fills the disk sees its tool fail; the job still ends with one terminal event', async () => {
+  it('an agent that fills the disk sees its tool fail; the job still ends with one terminal event, and the disk has its space back', async () => {
     fx.model.script([
       { kind: 'tool_use', name: 'Bash', input: { command: 'head -c 8M /dev/urandom > big.bin', description: 'fill the disk' } },
       { kind: 'text', text: 'the disk is full' },
@@ -61,5 +70,7 @@ describe('a workspace whose disk is full (WORKSPACE_DIR on a 4 MiB tmpfs)', () =
     expect(result.output).toMatch(/No space left on device/);
     expect(terminal(events).map((event) => event.data.type)).toEqual(['completed']);
     expect(processesInside(disk)).toEqual([]);
+    expect(await readdir(join(disk, 'jobs'))).toEqual([]);
+    expect(await used(disk)).toBe(0);
   });
 });

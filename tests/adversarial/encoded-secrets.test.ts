@@ -37,7 +37,8 @@ describe('secrets that leave encoded', () => {
 
   it('the key in base64 (three alignments, both alphabets), hex and percent-encoding is masked in the stream and the stored chunks', async () => {
     api = await startFaultDbApi();
-    fx = await startE2e({ DB_BASE_URL: api.url });
+    // With the credential proxy the agent never sees the key; without it, it reads the key from its environment.
+    fx = await startE2e({ DB_BASE_URL: api.url, CREDENTIAL_PROXY: 'false' });
     fx.model.script([
       { kind: 'tool_use', name: 'Bash', input: { command: printEncoded('ANTHROPIC_API_KEY'), description: 'encode' } },
       { kind: 'text', text: 'encoded' },

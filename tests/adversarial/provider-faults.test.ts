@@ -62,7 +62,8 @@ describe('a provider CLI that misbehaves', () => {
   });
 
   it('exits non-zero: PROVIDER_FAILED with the last stderr lines, secrets masked', async () => {
-    const events = await job({ CLAUDE_CODE_PATH: await cli('echo "fatal: bad things with $ANTHROPIC_API_KEY" >&2; exit 3') });
+    // Without the credential proxy, so the CLI holds the real key and the masking is what is tested.
+    const events = await job({ CREDENTIAL_PROXY: 'false', CLAUDE_CODE_PATH: await cli('echo "fatal: bad things with $ANTHROPIC_API_KEY" >&2; exit 3') });
     const error = events.at(-1)!.data;
     expect(error).toMatchObject({ type: 'error', code: 'PROVIDER_FAILED' });
     expect(error.message).toContain('exited with code 3: fatal: bad things with [REDACTED]');

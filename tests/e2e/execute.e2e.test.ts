@@ -95,15 +95,22 @@ describe('POST /execute with the real claude CLI', () => {
     expect(stream).not.toContain(apiToken);
     expect(fx.worker.output.join('\n')).not.toContain(providerToken);
     expect(fx.worker.output.join('\n')).not.toContain(apiToken);
-    const claude = seen.filter((p) => p.argv.includes('stream-json'));
+    // This job's CLI: its HOME is under the worker's state dir (other claude processes may run on the machine).
+    const claude = seen.filter((p) => p.argv.includes('stream-json') && p.environ.includes(`HOME=${fx.workspaceDir}/`));
     expect(claude.length).toBeGreaterThan(0);
     for (const process of seen) {
       expect(process.argv).not.toContain(providerToken);
       expect(process.argv).not.toContain(apiToken);
     }
+    // The CLI holds only the job's placeholder; the credential proxy gives the model API the real key.
     for (const process of claude) {
       expect(process.environ).not.toContain(apiToken);
-      expect(process.environ).toContain(`ANTHROPIC_API_KEY=${providerToken}`);
+      expect(process.environ).not.toContain(providerToken);
+      expect(process.environ).toMatch(/^ANTHROPIC_API_KEY=sk-ant-api03-[\w-]{80,}$/m);
+      expect(process.environ).toMatch(/^ANTHROPIC_BASE_URL=http:\/\/127\.0\.0\.1:\d+$/m);
     }
+    const messages = fx.model.requests.filter((request) => request.method === 'POST');
+    expect(messages.length).toBeGreaterThan(0);
+    for (const request of messages) expect(request.headers['x-api-key']).toBe(providerToken);
   });
 });

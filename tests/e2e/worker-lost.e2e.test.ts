@@ -79,12 +79,13 @@ describe('a job whose worker dies: its verdict from the DB API, its session resu
     cleanups.push(() => b.close());
     b.model.script([{ kind: 'text', text: 'picked up where A stopped' }]);
     const resumed = await collectEvents(
-      await postExecute(b.worker.url, executeBody({ github, database, resumeSessionId: lost.sessionId as string }), { token: apiToken }),
+      // A named workspace, which outlives its job, so the restored file can be looked at.
+      await postExecute(b.worker.url, executeBody({ github, database, workspace: 'b', resumeSessionId: lost.sessionId as string }), { token: apiToken }),
     );
     expect(resumed.at(-1)?.data).toMatchObject({ type: 'completed', result: 'picked up where A stopped' });
     const texts = resumed.map((event) => event.data).filter((event) => event.type === 'message').map((event) => event.text as string);
     expect(texts).toContainEqual(expect.stringMatching(/^restored the session's uncommitted work \(\d+ bytes\)$/));
-    const file = join(b.workspaceDir, 'jobs', resumed[0]!.data.jobId, 'wip.txt');
+    const file = join(b.workspaceDir, 'b', 'wip.txt');
     expect(existsSync(file), "the uncommitted file in B's workspace").toBe(true);
     expect(await readFile(file, 'utf8')).toBe('work in progress\n');
     // B's model saw A's conversation: the transcript moved too.

@@ -4,6 +4,7 @@ import type { EventSinkPort } from '../../src/application/ports/event-sink.port.
 import type { JobRecorder, PersistencePort } from '../../src/application/ports/persistence.port.js';
 import type { ProviderEvent, ProviderPort, ProviderRun } from '../../src/application/ports/provider.port.js';
 import type { SessionStorePort } from '../../src/application/ports/session-store.port.js';
+import type { WorkspacePort } from '../../src/application/ports/workspace.port.js';
 import { ProviderRegistry } from '../../src/application/provider-registry.js';
 import { JobRegistry } from '../../src/application/job-registry.js';
 import { SpillingEventLogs } from '../../src/adapters/event-log/index.js';
@@ -58,6 +59,27 @@ export class MemorySessionStore implements SessionStorePort {
   }
 }
 
+/** Workspaces named /workspaces/<name or job id>; remembers which jobs' directories were released. */
+export class MemoryWorkspace implements WorkspacePort {
+  readonly released: string[] = [];
+
+  validate() {
+    return [];
+  }
+
+  async prepare(name: string | undefined, jobId: string): Promise<string> {
+    return `/workspaces/${name ?? jobId}`;
+  }
+
+  async usage(): Promise<number> {
+    return 0;
+  }
+
+  async release(jobId: string): Promise<void> {
+    this.released.push(jobId);
+  }
+}
+
 export class MemoryPersistence implements PersistencePort {
   readonly enabled = true;
   readonly events: JobEvent[] = [];
@@ -90,7 +112,7 @@ export function inMemoryDeps(provider: ProviderPort, overrides: Partial<Executio
   let time = 1_000_000;
   return {
     providers: new ProviderRegistry([provider]),
-    workspace: { validate: () => [], prepare: async (name, jobId) => `/workspaces/${name ?? jobId}`, usage: async () => 0 },
+    workspace: new MemoryWorkspace(),
     repo: {
       validate: (spec) => (spec.repoUrl.startsWith('https://') ? [] : [{ path: 'repoUrl', message: 'must be an https URL' }]),
       prepare: async (spec, workspace, onProgress) => {

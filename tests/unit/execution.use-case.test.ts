@@ -11,6 +11,7 @@ import {
   jobRequest,
   MemoryPersistence,
   MemorySessionStore,
+  MemoryWorkspace,
   ScriptedProvider,
 } from '../support/in-memory.js';
 
@@ -200,6 +201,87 @@ describe('ExecutionUseCase.admit', () => {
     expect(!result.ok && result.error.code).toBe('MISSING_CREDENTIALS');
     const withOwn = new ExecutionUseCase(inMemoryDeps(new ScriptedProvider(() => textTurn('x'), true)));
     expect(withOwn.admit(jobRequest()).ok).toBe(true);
+  });
+});
+
+describe('ExecutionUseCase workspaces', () => {
+  const failing = () => new ScriptedProvider(async function* () {
+    throw new DomainError('PROVIDER_ERROR', 'the model API answered 529');
+  });
+
+  it('removes the fresh directory of a job once it has ended, completed or failed', async () => {
+    for (const provider of [new ScriptedProvider(() => textTurn('x')), failing()]) {
+      const workspace = new MemoryWorkspace();
+      const { sink } = await run(provider, jobRequest(), inMemoryDeps(provider, { workspace }));
+      expect(sink.events.at(-1)?.jobId).toBe('job-1');
+      expect(workspace.released).toEqual(['job-1']);
+    }
+  });
+
+  it('removes it after a cancellation too', async () => {
+    const provider = new ScriptedProvider(async function* (_run, signal) {
+      yield { type: 'item', item: { kind: 'text', text: 'working' } };
+      await aborted(signal);
+      throw new Error('killed');
+    });
+    const workspace = new MemoryWorkspace();
+    const sink = new CollectingSink();
+    const lease = new JobSlot().tryAcquire()!;
+    const done = new ExecutionUseCase(inMemoryDeps(provider, { workspace })).execute(jobRequest(), sink, lease);
+    await waitFor(() => sink.events.some((event) => event.type === 'assistant_message'));
+    lease.abort(new DomainError('CANCELLED', 'the client disconnected'));
+    await done;
+    expect(sink.events.at(-1)).toMatchObject({ type: 'error', code: 'CANCELLED' });
+    expect(workspace.released).toEqual(['job-1']);
+  });
+
+  it('keeps a named workspace, completed or failed', async () => {
+    for (const provider of [new ScriptedProvider(() => textTurn('x')), failing()]) {
+      const workspace = new MemoryWorkspace();
+      await run(provider, jobRequest({ workspace: 'acme/api' }), inMemoryDeps(provider, { workspace }));
+      expect(workspace.released).toEqual([]);
+    }
+  });
+
+  it('removes it only after the terminal event and the last save of the session with its uncommitted work', async () => {
+    const order: string[] = [];
+    const provider = new ScriptedProvider(() => textTurn('x'));
+    const deps = inMemoryDeps(provider);
+    const sessions = new (class extends MemorySessionStore {
+      override async save(snapshot: Parameters<MemorySessionStore['save']>[0]): Promise<void> {
+        order.push(snapshot.work ? 'session saved with the work' : 'session saved');
+        return super.save(snapshot);
+      }
+    })();
+    const workspace = new (class extends MemoryWorkspace {
+      override async release(jobId: string): Promise<void> {
+        order.push('released');
+        return super.release(jobId);
+      }
+    })();
+    const repo = { ...deps.repo, saveWork: async () => ({ baseCommit: 'a'.repeat(40), patch: 'ZGlmZg==', bytes: 4 }) };
+    const sink = new CollectingSink();
+    const collecting = { send: (event: Parameters<CollectingSink['send']>[0], json: string) => {
+      if (event.type === 'completed') order.push('completed');
+      return sink.send(event, json);
+    } };
+    const lease = new JobSlot().tryAcquire()!;
+    await new ExecutionUseCase({ ...deps, sessions, workspace, repo }).execute(jobRequest({ github: { repoUrl: 'https://github.com/acme/api.git' } }), collecting, lease);
+    expect(order).toEqual(['session saved', 'session saved with the work', 'completed', 'released']);
+  });
+
+  it('logs a directory it could not remove, and the job still ends as it did', async () => {
+    const provider = new ScriptedProvider(() => textTurn('x'));
+    const warnings: string[] = [];
+    const workspace = new (class extends MemoryWorkspace {
+      override async release(): Promise<void> {
+        throw new Error('EBUSY: resource busy or locked');
+      }
+    })();
+    const logger = { info: () => undefined, error: () => undefined, warn: (_fields: object, message: string) => void warnings.push(message) };
+    const { sink } = await run(provider, jobRequest(), inMemoryDeps(provider, { workspace, logger }));
+    expect(sink.types().filter((type) => type === 'completed' || type === 'error')).toEqual(['completed']);
+    expect(warnings).toEqual(['workspace not removed']);
   });
 });
 

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, link, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -48,6 +49,116 @@ describe('FsWorkspace', () => {
       await expect(workspace.prepare(outside, 'job')).rejects.toMatchObject({ code: 'WORKSPACE_INVALID' });
     }
     expect(workspace.validate(join(dir, 'root', '.git/x'))[0]?.message).toContain('none starting with a dot');
+  });
+
+  it('measures a workspace as `du -s -B1` does, a small one and one past the entries it counts itself', async () => {
+    const workspace = new FsWorkspace(join(dir, 'root'));
+    const small = await workspace.prepare('small', 'job');
+    await mkdir(join(small, 'src/deep'), { recursive: true });
+    await writeFile(join(small, 'src/deep/a.txt'), 'a'.repeat(10_000));
+    await writeFile(join(small, 'empty'), '');
+    await link(join(small, 'src/deep/a.txt'), join(small, 'hard-link'));
+    await symlink('/etc', join(small, 'outside'));
+    const big = await workspace.prepare('big', 'job');
+    for (let i = 0; i < 600; i++) await writeFile(join(big, `f${i}`), 'x'.repeat(i * 20));
+    for (const tree of [small, big]) {
+      const du = Number.parseInt(execFileSync('du', ['-s', '-B1', '--', tree], { encoding: 'utf8' }), 10);
+      expect(await workspace.usage(tree)).toBe(du);
+    }
+  });
+});
+
+describe('FsWorkspace.release', () => {
+  it("removes the job's fresh directory with everything in it, and nothing else", async () => {
+    const workspace = new FsWorkspace(join(dir, 'root'));
+    const job = await workspace.prepare(undefined, 'job-1');
+    const other = await workspace.prepare(undefined, 'job-2');
+    const named = await workspace.prepare('acme/api', 'job-1');
+    await mkdir(join(job, 'src/deep'), { recursive: true });
+    await writeFile(join(job, 'src/deep/a.txt'), 'a');
+    await writeFile(join(named, 'kept.txt'), 'kept');
+    await workspace.release('job-1');
+    await expect(stat(job)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await stat(other)).isDirectory()).toBe(true);
+    expect(await readFile(join(named, 'kept.txt'), 'utf8')).toBe('kept');
+  });
+
+  it('does not follow a symlink the agent planted inside: its target outside the root survives', async () => {
+    await mkdir(join(dir, 'outside/sub'), { recursive: true });
+    await writeFile(join(dir, 'outside/sub/precious.txt'), 'precious');
+    const workspace = new FsWorkspace(join(dir, 'root'));
+    const job = await workspace.prepare(undefined, 'job-1');
+    await mkdir(join(job, 'nested'));
+    await symlink(join(dir, 'outside'), join(job, 'escape'));
+    await symlink(join(dir, 'outside/sub'), join(job, 'nested/escape'));
+    await symlink(join(dir, 'outside/sub/precious.txt'), join(job, 'nested/file'));
+    await workspace.release('job-1');
+    await expect(stat(job)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await readFile(join(dir, 'outside/sub/precious.txt'), 'utf8')).toBe('precious');
+  });
+
+  it('refuses to go through a jobs/ that is a symlink out of the root', async () => {
+    await mkdir(join(dir, 'outside/job-1'), { recursive: true });
+    await writeFile(join(dir, 'outside/job-1/precious.txt'), 'precious');
+    await mkdir(join(dir, 'root'));
+    await symlink(join(dir, 'outside'), join(dir, 'root/jobs'));
+    await expect(new FsWorkspace(join(dir, 'root')).release('job-1')).rejects.toMatchObject({ code: 'WORKSPACE_INVALID' });
+    expect(await readFile(join(dir, 'outside/job-1/precious.txt'), 'utf8')).toBe('precious');
+  });
+
+  it('removes directories the agent made read-only, and has nothing to do for a job that never got one', async () => {
+    const workspace = new FsWorkspace(join(dir, 'root'));
+    const job = await workspace.prepare(undefined, 'job-1');
+    await mkdir(join(job, 'pkg/mod'), { recursive: true });
+    await writeFile(join(job, 'pkg/mod/go.mod'), 'module x\n');
+    await chmod(join(job, 'pkg/mod'), 0o500);
+    await chmod(join(job, 'pkg'), 0o000);
+    await workspace.release('job-1');
+    await expect(stat(job)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(workspace.release('job-never-prepared')).resolves.toBeUndefined();
+    await expect(new FsWorkspace(join(dir, 'no-root')).release('job-1')).resolves.toBeUndefined();
+  });
+});
+
+describe('FileSessionStore retention', () => {
+  const day = 24 * 3_600_000;
+  const snapshotOf = (id: string) => ({ session: { provider: 'claude-code', providerSessionId: id }, artifacts: [], savedAt: 1 });
+  const age = (file: string, ms: number) => utimes(file, new Date(Date.now() - ms), new Date(Date.now() - ms));
+
+  it('deletes the sessions (and a crashed save\'s temp file) not saved for longer than the retention, nothing else', async () => {
+    const sessions = join(dir, 'sessions');
+    const store = new FileSessionStore(sessions, { retentionMs: 7 * day });
+    for (const id of ['old', 'recent']) await store.save(snapshotOf(id));
+    await writeFile(join(sessions, 'old.json.123.tmp'), '{');
+    await writeFile(join(sessions, 'notes.txt'), 'not the store\'s');
+    for (const name of ['old.json', 'old.json.123.tmp', 'notes.txt']) await age(join(sessions, name), 8 * day);
+    await age(join(sessions, 'recent.json'), 6 * day);
+    await store.sweep();
+    expect((await readdir(sessions)).sort()).toEqual(['notes.txt', 'recent.json']);
+    expect(await store.load('old')).toBeUndefined();
+    expect(await store.load('recent')).toEqual(snapshotOf('recent'));
+  });
+
+  it('sweeps after each save; saving a session again (a resumed job) keeps it another retention', async () => {
+    const sessions = join(dir, 'sessions');
+    const store = new FileSessionStore(sessions, { retentionMs: day });
+    for (const id of ['expired', 'resumed']) await store.save(snapshotOf(id));
+    for (const id of ['expired', 'resumed']) await age(join(sessions, `${id}.json`), 2 * day);
+    await store.save(snapshotOf('resumed'));
+    expect(await readdir(sessions)).toEqual(['resumed.json']);
+  });
+
+  it('keeps every session with a retention of 0, and sweeps a missing directory quietly', async () => {
+    const sessions = join(dir, 'sessions');
+    const store = new FileSessionStore(sessions, { retentionMs: 0 });
+    await store.save(snapshotOf('s-1'));
+    await age(join(sessions, 's-1.json'), 400 * day);
+    await store.sweep();
+    expect(await readdir(sessions)).toEqual(['s-1.json']);
+    const warnings: unknown[] = [];
+    const logger = { info: () => undefined, error: () => undefined, warn: (fields: object) => void warnings.push(fields) };
+    await new FileSessionStore(join(dir, 'none'), { retentionMs: day, logger }).sweep();
+    expect(warnings).toEqual([]);
   });
 });
 

@@ -218,14 +218,18 @@ export class CliProcess {
   async #killTree(): Promise<void> {
     const root = this.#child.pid;
     if (root === undefined) return;
-    const tree = [root, ...descendantsOf(root)];
+    // Once reaped (the end of every job that ran to its end), what it started hangs below init,
+    // where no walk of /proc from its pid, perhaps another process's by now, finds it: its group
+    // is still signalled.
+    const reaped = this.#child.exitCode !== null || this.#child.signalCode !== null;
+    const tree = reaped ? [] : [root, ...descendantsOf(root)];
     signal(-root, 'SIGTERM');
     for (const pid of tree) signal(pid, 'SIGTERM');
     const exited = await Promise.race([
       this.exit.then(() => true),
       new Promise<false>((resolve) => setTimeout(resolve, killGraceMs, false).unref()),
     ]);
-    const stragglers = new Set([...tree, ...(exited ? [] : descendantsOf(root))]);
+    const stragglers = new Set([...tree, ...(exited || reaped ? [] : descendantsOf(root))]);
     signal(-root, 'SIGKILL');
     for (const pid of stragglers) if (isAlive(pid)) signal(pid, 'SIGKILL');
     await this.exit;

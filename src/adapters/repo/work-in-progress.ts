@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import type { RepoCheckout } from '../../application/ports/repo.port.js';
 import { DomainError } from '../../domain/errors.js';
 import type { WorkInProgress } from '../../domain/session.js';
-import { localGitClient, type GitEnvironment } from './git-client.js';
+import { walkAgentTree } from '../shared/agent-file.js';
+import { localGitClient, type GitClientOptions, type GitEnvironment } from './git-client.js';
 import { gitFailure } from './git-failure.js';
 
 /**
@@ -23,6 +24,8 @@ const patchFormat = [
 ];
 const applyOptions = ['--binary', '-p1', '--whitespace=nowarn'];
 const commitId = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+// Files in .git that make git read another repository: its objects, or all of its refs too.
+const redirects = new Set(['commondir', join('objects', 'info', 'alternates'), join('objects', 'info', 'http-alternates')]);
 
 /** How git runs, and the worker's own directory for scratch indexes and patch files. */
 export interface WorkGit {
@@ -41,9 +44,10 @@ export async function saveWork(
   limitBytes: number,
   signal: AbortSignal,
 ): Promise<WorkInProgress | undefined> {
+  const repository = await pinnedRepository(checkout.directory);
   const scratch = await mkdtemp(join(scratchRoot, 'work-'));
   try {
-    const git = await localGitClient(checkout.directory, env, signal, { GIT_INDEX_FILE: join(scratch, 'index') });
+    const git = await localGitClient(checkout.directory, env, signal, { ...repository, GIT_INDEX_FILE: join(scratch, 'index') });
     const head = await headCommit(git);
     const patchFile = join(scratch, 'work.patch');
     await git.raw(['read-tree', head]);
@@ -78,11 +82,12 @@ export async function restoreWork(
 ): Promise<void> {
   const patch = decoded(work);
   if (patch.length === 0) return;
+  const repository = await pinnedRepository(checkout.directory);
   const scratch = await mkdtemp(join(scratchRoot, 'work-'));
   try {
     const patchFile = join(scratch, 'work.patch');
     await writeFile(patchFile, patch, { mode: 0o600 });
-    const git = await localGitClient(checkout.directory, env, signal);
+    const git = await localGitClient(checkout.directory, env, signal, repository);
     if (await applied(git, patchFile, signal)) return;
     const merged = await mergedPatch(git, env, { scratch, patchFile, baseCommit: work.baseCommit }, signal);
     // An empty merge result: the branch already holds the work.
@@ -99,6 +104,28 @@ export async function restoreWork(
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * The checkout's repository and tree, named to git rather than found by it: git runs as the
+ * worker, and .git is the agent's to write. `core.worktree` in .git/config would have git add
+ * another directory's files to the patch (or apply the patch there), a `.git` file would point
+ * it at another repository, and a symlink in .git, an alternates or a commondir file would have
+ * it read another repository's refs and objects into the diff. Such a checkout's work is
+ * neither kept nor restored.
+ */
+async function pinnedRepository(directory: string): Promise<NonNullable<GitClientOptions['locations']>> {
+  const gitDir = join(directory, '.git');
+  if (!(await lstat(gitDir).catch(() => undefined))?.isDirectory()) throw unsafeRepository('.git is not a directory');
+  for await (const entry of walkAgentTree(gitDir)) {
+    if (entry.kind === 'other') throw unsafeRepository(`.git/${entry.path} is a symbolic link or a special file`);
+    if (redirects.has(entry.path)) throw unsafeRepository(`.git/${entry.path} points git at another repository`);
+  }
+  return { GIT_DIR: gitDir, GIT_WORK_TREE: directory };
+}
+
+function unsafeRepository(reason: string): DomainError {
+  return new DomainError('REPO_FAILED', `git does not run on this checkout's uncommitted changes: ${reason}`, { retryable: false });
 }
 
 function decoded(work: WorkInProgress): Buffer {

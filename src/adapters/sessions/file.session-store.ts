@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
+import type { LoggerPort } from '../../application/ports/logger.port.js';
 import type { SessionStorePort } from '../../application/ports/session-store.port.js';
 import type { SessionSnapshot } from '../../domain/session.js';
 
@@ -13,18 +14,44 @@ export const snapshotSchema = v.object({
 
 // Session ids reach here from requests; the schema allows only these, but the store checks again.
 const safeId = /^[A-Za-z0-9._-]{1,128}$/;
+// What save() writes: a session's file, and the temp file a crash may leave behind.
+const storeFile = /\.(json|tmp)$/;
 
-/** Sessions as JSON files in one directory of this replica. */
+export interface FileSessionStoreOptions {
+  /** A session not saved again for this long is deleted; 0 keeps every session. */
+  retentionMs?: number;
+  logger?: LoggerPort;
+}
+
+/**
+ * Sessions as JSON files in one directory of this replica, each kept for the retention after
+ * its last save: the sweep runs at start (the container calls it) and after each save, which
+ * comes at the end of a job.
+ */
 export class FileSessionStore implements SessionStorePort {
-  constructor(private readonly dir: string) {}
+  // Saves and sweeps take turns: a sweep that read an old mtime must not delete a file saved since.
+  #turn: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly dir: string,
+    private readonly options: FileSessionStoreOptions = {},
+  ) {}
 
   async save(snapshot: SessionSnapshot, _target?: unknown): Promise<void> {
     const file = this.#file(snapshot.session.providerSessionId);
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    // Write then rename, so a crash never leaves half a transcript behind.
-    const temp = `${file}.${process.pid}.tmp`;
-    await writeFile(temp, JSON.stringify(snapshot), { mode: 0o600 });
-    await rename(temp, file);
+    return this.#inTurn(async () => {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      // Write then rename, so a crash never leaves half a transcript behind.
+      const temp = `${file}.${process.pid}.tmp`;
+      await writeFile(temp, JSON.stringify(snapshot), { mode: 0o600 });
+      await rename(temp, file);
+      await this.#sweep();
+    });
+  }
+
+  /** Deletes the sessions not saved for longer than the retention; never throws. */
+  sweep(): Promise<void> {
+    return this.#inTurn(() => this.#sweep());
   }
 
   async load(providerSessionId: string, _target?: unknown): Promise<SessionSnapshot | undefined> {
@@ -39,6 +66,31 @@ export class FileSessionStore implements SessionStorePort {
     const existed = await stat(file).then(() => true, () => false);
     await rm(file, { force: true });
     return existed;
+  }
+
+  async #sweep(): Promise<void> {
+    const { retentionMs = 0, logger } = this.options;
+    if (retentionMs === 0) return;
+    const oldest = Date.now() - retentionMs;
+    let deleted = 0;
+    try {
+      for (const name of await readdir(this.dir).catch(() => [])) {
+        const file = join(this.dir, name);
+        const info = storeFile.test(name) ? await lstat(file).catch(() => undefined) : undefined;
+        if (!info?.isFile() || info.mtimeMs >= oldest) continue;
+        await rm(file, { force: true });
+        deleted += 1;
+      }
+    } catch (error) {
+      logger?.warn({ dir: this.dir, err: error }, 'expired sessions not deleted');
+    }
+    if (deleted > 0) logger?.info({ deleted, retentionMs }, 'expired sessions deleted');
+  }
+
+  #inTurn<T>(task: () => Promise<T>): Promise<T> {
+    const turn = this.#turn.then(task);
+    this.#turn = turn.catch(() => undefined);
+    return turn;
   }
 
   #file(id: string): string {

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { lstat, mkdir, realpath } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { join, relative, resolve, sep } from 'node:path';
 import type { WorkspacePort } from '../../application/ports/workspace.port.js';
 import { DomainError, type ValidationIssue } from '../../domain/errors.js';
-import { isWorkspacePath } from '../../domain/workspace-name.js';
+import { isWorkspacePath, workspaceSegment } from '../../domain/workspace-name.js';
 
 /**
  * Workspaces below one root directory. A name is a path relative to the root, or an absolute
@@ -61,10 +61,38 @@ export class FsWorkspace implements WorkspacePort {
     return undefined;
   }
 
-  /** du counts what the files take on disk, in C, far faster than a walk in JS over a big repository. */
+  /**
+   * What `du -s -B1` says `dir` takes on disk. A small tree (a fresh job's workspace) is counted
+   * here: starting du forks the whole worker, whose heap then turns copy-on-write, and that costs
+   * the worker more CPU than the rest of a short job. du counts a big one, in C, far faster than
+   * a walk in JS over a big repository.
+   */
   async usage(dir: string): Promise<number> {
+    const small = await smallTreeUsage(dir, smallTreeEntries).catch(() => undefined);
+    if (small !== undefined) return small;
     const { stdout } = await run('du', ['-s', '-B1', '--', dir], { env: { LC_ALL: 'C', PATH: '/usr/bin:/bin' }, maxBuffer: 1024 * 1024 });
     return Number.parseInt(stdout, 10) || 0;
+  }
+
+  /**
+   * fs.rm unlinks each symlink it meets, never entering it, so whatever the agent planted stays
+   * inside; only jobs/ itself, on the way there, must be a real directory.
+   */
+  async release(jobId: string): Promise<void> {
+    if (!workspaceSegment.test(jobId)) throw new DomainError('WORKSPACE_INVALID', `no job directory for ${jobId}`);
+    const root = await realpath(this.root).catch(() => undefined);
+    const jobs = root && (await lstat(join(root, 'jobs')).catch(() => undefined));
+    if (!root || !jobs) return;
+    if (!jobs.isDirectory()) throw new DomainError('WORKSPACE_INVALID', `${join(root, 'jobs')} is not a directory`);
+    const dir = join(root, 'jobs', jobId);
+    try {
+      await rm(dir, removal);
+    } catch (error) {
+      // What the agent made read-only (Go's module cache is) stops a worker that is not root.
+      if ((error as NodeJS.ErrnoException).code !== 'EACCES') throw error;
+      await unlock(dir);
+      await rm(dir, removal);
+    }
   }
 
   async #refuseEscapes(root: string, path: string): Promise<void> {
@@ -82,6 +110,51 @@ export class FsWorkspace implements WorkspacePort {
 }
 
 const run = promisify(execFile);
+
+const removal = { recursive: true, force: true, maxRetries: 3 } as const;
+
+/** Lets the owner into `dir` and every directory below it again; chmod would follow a symlink, so none is touched. */
+async function unlock(dir: string): Promise<void> {
+  if (!(await lstat(dir)).isDirectory()) return;
+  await chmod(dir, 0o700);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) await unlock(join(dir, entry.name));
+  }
+}
+
+// Up to this many entries a tree is counted in the worker (two syscalls an entry); past it, du.
+const smallTreeEntries = 512;
+
+/**
+ * `du -s -B1` in the worker for a tree of at most `limit` entries: every file, directory and
+ * symlink (not followed) counted by its allocated blocks, a file with several links once; undefined
+ * past the limit. Throws when a part cannot be read (du would say so too).
+ */
+async function smallTreeUsage(root: string, limit: number): Promise<number | undefined> {
+  const top = await lstat(root);
+  let bytes = top.blocks * 512;
+  if (!top.isDirectory()) return bytes;
+  const linked = new Set<string>();
+  let entries = 0;
+  for (const dirs = [root]; dirs.length > 0; ) {
+    const dir = dirs.pop()!;
+    const names = await readdir(dir);
+    entries += names.length;
+    if (entries > limit) return undefined;
+    for (const name of names) {
+      const path = join(dir, name);
+      const stat = await lstat(path);
+      if (stat.nlink > 1 && !stat.isDirectory()) {
+        const inode = `${stat.dev}:${stat.ino}`;
+        if (linked.has(inode)) continue;
+        linked.add(inode);
+      }
+      bytes += stat.blocks * 512;
+      if (stat.isDirectory()) dirs.push(path);
+    }
+  }
+  return bytes;
+}
 
 const realRoot = (root: string): string => {
   try {

@@ -11,4 +11,6 @@ export interface WorkspacePort {
   prepare(name: string | undefined, jobId: string): Promise<string>;
   /** Bytes `dir` takes on disk, everything below it included. */
   usage(dir: string): Promise<number>;
+  /** Removes the fresh directory `prepare` gave the job, everything in it, never following a symlink out. */
+  release(jobId: string): Promise<void>;
 }

@@ -1,5 +1,7 @@
-import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { listAgentDir } from '../../shared/agent-file.js';
+import { readSessionFile } from '../session-file.js';
 import type { SessionArtifact } from '../../../domain/session.js';
 import type { Secret } from '../../../domain/secret.js';
 
@@ -40,12 +42,16 @@ export class ClaudeHome {
     await writeFile(join(dir, `${sessionId}.jsonl`), transcript.content, { mode: 0o600 });
   }
 
-  /** The session's transcript, wherever the CLI put it; none when the CLI never wrote one. */
+  /**
+   * The session's transcript, wherever the CLI put it; none when the CLI never wrote one. The
+   * agent owns this HOME: only real directories are searched, and a transcript that is not a
+   * regular file of the HOME's (see readSessionFile) fails the export instead of being read.
+   */
   async export(sessionId: string): Promise<SessionArtifact[]> {
     const projects = join(this.configDir, 'projects');
-    const dirs = await readdir(projects).catch(() => [] as string[]);
-    for (const dir of dirs) {
-      const content = await readFile(join(projects, dir, `${sessionId}.jsonl`), 'utf8').catch(() => undefined);
+    for (const dir of await listAgentDir(projects)) {
+      if (dir.kind !== 'directory') continue;
+      const content = await readSessionFile(join(projects, dir.name, `${sessionId}.jsonl`), this.home, 'transcript');
       if (content !== undefined) return [{ name: transcriptArtifact, content }];
     }
     return [];

@@ -1,4 +1,5 @@
 import type { Secret } from '../../../domain/secret.js';
+import type { CredentialProxySpec } from '../../shared/credential-proxy-spec.js';
 
 export interface CodexEnvInput {
   home: string;
@@ -25,4 +26,21 @@ export function codexEnv(input: CodexEnvInput): Record<string, string> {
   const token = input.accessToken?.reveal();
   if (token) env[codexKeyVariable] = token;
   return env;
+}
+
+/** The Responses API, with its /v1, when no CODEX_BASE_URL is configured. */
+export const openAiApi = 'https://api.openai.com/v1';
+
+/**
+ * The job's credential proxy for a key. Codex sends it as `Authorization: Bearer` and calls
+ * `<base_url>/responses` (recorded from codex 0.169.0 against the scripted server), plus
+ * `/responses/compact` when it compacts a long thread remotely.
+ */
+export function codexProxySpec(key: Secret, upstream: string): CredentialProxySpec {
+  return {
+    upstream,
+    paths: ['/responses', '/responses/compact'],
+    credential: { header: 'authorization', scheme: 'Bearer', value: key },
+    placeholderPrefix: 'sk-proj-',
+  };
 }

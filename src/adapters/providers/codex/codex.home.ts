@@ -1,9 +1,11 @@
-import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { stringify } from 'smol-toml';
 import type { SessionArtifact } from '../../../domain/session.js';
 import type { Secret } from '../../../domain/secret.js';
+import { walkAgentTree } from '../../shared/agent-file.js';
 import type { UsageBaseline } from '../mapped-output.js';
+import { readSessionFile } from '../session-file.js';
 import { baselineArtifact, baselineOf } from '../usage-baseline.js';
 
 // Codex names rollouts rollout-<timestamp>-<thread id>.jsonl and finds them by the id alone.
@@ -47,15 +49,22 @@ export class CodexHome {
     return baselineOf(artifacts);
   }
 
-  /** The thread's rollout, wherever under sessions/ Codex wrote it, and its usage so far. */
+  /**
+   * The thread's rollout, wherever under sessions/ Codex wrote it, and its usage so far. The
+   * agent owns this HOME: the search never follows a symlink, and a rollout that is not a
+   * regular file of the HOME's (see readSessionFile) fails the export instead of being read.
+   */
   async export(threadId: string, usage: UsageBaseline | undefined): Promise<SessionArtifact[]> {
     const sessions = join(this.codexHome, 'sessions');
-    const files = await readdir(sessions, { recursive: true }).catch(() => [] as string[]);
-    const rollout = files.find((file) => basename(file).endsWith(`-${threadId}.jsonl`));
-    if (!rollout) return [];
-    const artifacts = [{ name: basename(rollout), content: await readFile(join(sessions, rollout), 'utf8') }];
-    if (usage) artifacts.push(baselineArtifact(usage));
-    return artifacts;
+    for await (const entry of walkAgentTree(sessions)) {
+      if (entry.kind === 'directory' || !entry.name.endsWith(`-${threadId}.jsonl`)) continue;
+      const content = await readSessionFile(join(sessions, entry.path), this.home, 'rollout');
+      if (content === undefined) return [];
+      const artifacts = [{ name: entry.name, content }];
+      if (usage) artifacts.push(baselineArtifact(usage));
+      return artifacts;
+    }
+    return [];
   }
 
   async remove(): Promise<void> {

@@ -1,12 +1,13 @@
 import { realpath } from 'node:fs/promises';
 import type { ProviderAvailability, ProviderCapabilities, ProviderEvent, ProviderPort, ProviderRun } from '../../../application/ports/provider.port.js';
 import { DomainError } from '../../../domain/errors.js';
-import type { Secret } from '../../../domain/secret.js';
+import { Secret } from '../../../domain/secret.js';
+import type { CredentialProxy, StartCredentialProxy } from '../../shared/credential-proxy-spec.js';
 import { cliEvents } from '../cli-events.js';
 import { cliAvailability } from '../cli-availability.js';
 import { CliProcess } from '../cli-process.js';
 import { CodexJsonMapper } from './codex-json.mapper.js';
-import { codexEnv, codexKeyVariable } from './codex.env.js';
+import { codexEnv, codexKeyVariable, codexProxySpec, openAiApi } from './codex.env.js';
 import { CodexHome } from './codex.home.js';
 import type { CliProviderConfig } from '../cli-provider-config.js';
 
@@ -20,6 +21,8 @@ export interface CodexConfig extends CliProviderConfig {
   maxRetries: number;
   /** The sandbox when a request names none: read-only, workspace-write or danger-full-access. */
   defaultSandbox: string;
+  /** Starts the job's credential proxy, so the CLI never holds a request's key; unset, the CLI gets the key itself. */
+  credentialProxy?: StartCredentialProxy;
 }
 
 export const codexSandboxModes = ['read-only', 'workspace-write', 'danger-full-access'] as const;
@@ -47,11 +50,23 @@ export class CodexProvider implements ProviderPort {
     if (!run.accessToken && !this.config.authJson) {
       throw new DomainError('MISSING_CREDENTIALS', 'codex has no credentials: send codingAssistantAccessToken');
     }
+    // Started before the HOME: config.toml names the proxy as the model API.
+    const proxy: CredentialProxy | undefined =
+      run.accessToken && this.config.credentialProxy ? await this.config.credentialProxy(codexProxySpec(run.accessToken, this.config.baseUrl ?? openAiApi)) : undefined;
+    try {
+      yield* this.#runWith(run, signal, proxy);
+    } finally {
+      // After the CLI's kill (in #runWith's finally): the proxy must not outlive the job.
+      await proxy?.close();
+    }
+  }
+
+  async *#runWith(run: ProviderRun, signal: AbortSignal, proxy: CredentialProxy | undefined): AsyncGenerator<ProviderEvent[]> {
     const home = await CodexHome.create(
       this.config.homesDir,
       run.jobId,
       {
-        baseUrl: this.config.baseUrl,
+        baseUrl: proxy?.url ?? this.config.baseUrl,
         maxRetries: this.config.maxRetries,
         sandbox: run.options.permissionMode ?? this.config.defaultSandbox,
         model: run.options.model ?? this.config.defaultModel,
@@ -68,14 +83,17 @@ export class CodexProvider implements ProviderPort {
       const args = resumeId
         ? ['exec', 'resume', '--json', '--skip-git-repo-check', '--', resumeId, '-']
         : ['exec', '--json', '--skip-git-repo-check', '-'];
-      const env = codexEnv({ home: home.home, codexHome: home.codexHome, path: this.config.path, lang: this.config.lang, accessToken: run.accessToken });
+      const env = codexEnv({ home: home.home, codexHome: home.codexHome, path: this.config.path, lang: this.config.lang, accessToken: proxy ? new Secret(proxy.placeholder) : run.accessToken });
       cli = await CliProcess.launch({ command: this.config.executable, args, cwd, env, stdin: run.prompt, silenceMs: this.config.silenceMs, user: this.config.agentUser, owns: [cwd, home.home] }, signal);
       yield* cliEvents({ cli, mapper, signal, name: 'codex', install: 'npm install @openai/codex', silenceMs: this.config.silenceMs });
     } finally {
       await cli?.kill();
       const threadId = mapper.threadId ?? resumeId;
-      if (threadId) await run.saveSession(threadId, await home.export(threadId, mapper.cumulativeUsage));
-      await home.remove();
+      try {
+        if (threadId) await run.saveSession(threadId, await home.export(threadId, mapper.cumulativeUsage));
+      } finally {
+        await home.remove();
+      }
     }
   }
 }

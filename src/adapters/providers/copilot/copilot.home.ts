@@ -1,9 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionArtifact } from '../../../domain/session.js';
+import { readAgentFileSync } from '../../shared/agent-file.js';
 import type { UsageBaseline } from '../mapped-output.js';
+import { readSessionFile } from '../session-file.js';
 import { baselineArtifact, baselineOf } from '../usage-baseline.js';
+
+// A usage report names a few models with two counts each: far below this.
+const maxUsageFileBytes = 1024 * 1024;
 
 // A session lives in session-state/<id>/: its events and its workspace record are enough to resume it.
 const sessionFiles = ['events.jsonl', 'workspace.yaml'];
@@ -57,17 +61,21 @@ export class CopilotHome {
   async export(sessionId: string, usage: UsageBaseline | undefined): Promise<SessionArtifact[]> {
     const artifacts: SessionArtifact[] = [];
     for (const name of sessionFiles) {
-      const content = await readFile(join(this.#sessionDir(sessionId), name), 'utf8').catch(() => undefined);
+      // The agent owns this HOME: a file that is not a regular one of the HOME's fails the export.
+      const content = await readSessionFile(join(this.#sessionDir(sessionId), name), this.home, name);
       if (content !== undefined) artifacts.push({ name, content });
     }
     if (artifacts.length > 0 && usage) artifacts.push(baselineArtifact(usage));
     return artifacts;
   }
 
-  /** The session's token counts so far, from the file --usage-output-file names. */
+  /**
+   * The session's token counts so far, from the file --usage-output-file names; none when it is
+   * missing or not a small regular file of the HOME's (the agent can write there).
+   */
   readUsage(): UsageBaseline | undefined {
     try {
-      const report = JSON.parse(readFileSync(this.usageFile, 'utf8')) as {
+      const report = JSON.parse(readAgentFileSync(this.usageFile, { root: this.home, maxBytes: maxUsageFileBytes })?.toString('utf8') ?? '') as {
         modelMetrics?: Record<string, { usage?: { inputTokens?: number; outputTokens?: number } }>;
       };
       const models = Object.values(report.modelMetrics ?? {});

@@ -68,9 +68,12 @@ export class CopilotProvider implements ProviderPort {
       yield* cliEvents({ cli, mapper, signal, name: 'copilot', install: 'npm install @github/copilot', silenceMs: this.config.silenceMs });
     } finally {
       await cli?.kill();
-      const artifacts = await home.export(sessionId, mapper.cumulativeUsage ?? baseline);
-      if (artifacts.length > 0) await run.saveSession(sessionId, artifacts);
-      await home.remove();
+      try {
+        const artifacts = await home.export(sessionId, mapper.cumulativeUsage ?? baseline);
+        if (artifacts.length > 0) await run.saveSession(sessionId, artifacts);
+      } finally {
+        await home.remove();
+      }
     }
   }
 }

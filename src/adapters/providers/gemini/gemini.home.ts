@@ -1,6 +1,8 @@
-import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionArtifact } from '../../../domain/session.js';
+import { AgentFileRefused, listAgentDir, readAgentFile } from '../../shared/agent-file.js';
+import { maxSessionFileBytes, sessionNotKept } from '../session-file.js';
 
 // The CLI keeps a project's chats under tmp/<project name>/chats; projects.json names the
 // project of each working directory. We name every job's project alike, so a chat saved from
@@ -42,13 +44,24 @@ export class GeminiHome {
     }
   }
 
-  /** The session's chat file: its first record names the session. */
+  /**
+   * The session's chat file: its first record names the session. The agent owns this HOME: a
+   * candidate that is not a regular file of the HOME's is never read; when no regular one is
+   * the session's, such a candidate fails the export.
+   */
   async export(sessionId: string): Promise<SessionArtifact[]> {
-    const files = await readdir(this.#chats).catch(() => [] as string[]);
-    for (const name of files.filter((file) => file.endsWith(`-${sessionId.slice(0, 8)}.jsonl`))) {
-      const content = await readFile(join(this.#chats, name), 'utf8');
-      if (content.slice(0, 200).includes(`"sessionId":"${sessionId}"`)) return [{ name, content }];
+    let refused: AgentFileRefused | undefined;
+    for (const { name } of await listAgentDir(this.#chats)) {
+      if (!name.endsWith(`-${sessionId.slice(0, 8)}.jsonl`)) continue;
+      const bytes = await readAgentFile(join(this.#chats, name), { root: this.home, maxBytes: maxSessionFileBytes }).catch((error: unknown) => {
+        if (!(error instanceof AgentFileRefused)) throw error;
+        refused ??= error;
+        return undefined;
+      });
+      const content = bytes?.toString('utf8');
+      if (content?.slice(0, 200).includes(`"sessionId":"${sessionId}"`)) return [{ name, content }];
     }
+    if (refused) throw sessionNotKept('chat', refused);
     return [];
   }
 

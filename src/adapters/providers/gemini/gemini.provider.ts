@@ -65,8 +65,11 @@ export class GeminiProvider implements ProviderPort {
     } finally {
       await cli?.kill();
       const sessionId = mapper.sessionId ?? resumeId;
-      if (sessionId) await run.saveSession(sessionId, await home.export(sessionId));
-      await home.remove();
+      try {
+        if (sessionId) await run.saveSession(sessionId, await home.export(sessionId));
+      } finally {
+        await home.remove();
+      }
     }
   }
 

@@ -1,7 +1,10 @@
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionArtifact } from '../../../domain/session.js';
+import type { AgentUser } from '../agent-user.js';
 import { CliProcess } from '../cli-process.js';
+import { maxSessionFileBytes } from '../session-file.js';
+
 const exportArtifact = 'session.json';
 const commandTimeoutMs = 60_000;
 const sessionIdShape = /^ses_[A-Za-z0-9]+$/;
@@ -40,11 +43,16 @@ export class OpencodeHome {
     await capture(executable, ['import', file], cwd, env);
   }
 
-  async export(executable: string, cwd: string, env: Record<string, string>, sessionId: string): Promise<SessionArtifact[]> {
+  /**
+   * The session as `opencode export` prints it. It runs as the agent's user when there is one:
+   * it reads the database and the configuration in this HOME, which the agent could write (a
+   * symlink to a file of root's, a plugin in its config), so with no more rights than the agent.
+   */
+  async export(executable: string, cwd: string, env: Record<string, string>, sessionId: string, user?: AgentUser): Promise<SessionArtifact[]> {
     try {
       // Not after `--`: opencode then asks which session to export. The id is checked instead.
       if (!sessionIdShape.test(sessionId)) return [];
-      const stdout = await capture(executable, ['export', sessionId], cwd, env);
+      const stdout = await capture(executable, ['export', sessionId], cwd, env, user);
       return stdout.startsWith('{') ? [{ name: exportArtifact, content: stdout }] : [];
     } catch {
       // A session the CLI never stored has nothing to export.
@@ -57,11 +65,23 @@ export class OpencodeHome {
   }
 }
 
-/** Runs an opencode command to its end with stdin closed (an open stdin makes opencode wait) and returns its stdout. */
-async function capture(command: string, args: string[], cwd: string, env: Record<string, string>): Promise<string> {
-  const cli = CliProcess.start({ command, args, cwd, env }, AbortSignal.timeout(commandTimeoutMs));
+/**
+ * Runs an opencode command to its end with stdin closed (an open stdin makes opencode wait) and
+ * returns its stdout, which may be at most maxSessionFileBytes, like any session file.
+ */
+async function capture(command: string, args: string[], cwd: string, env: Record<string, string>, user?: AgentUser): Promise<string> {
+  const cli = CliProcess.start({ command, args, cwd, env, maxLineBytes: maxSessionFileBytes, ...(user && { user }) }, AbortSignal.timeout(commandTimeoutMs));
   const lines: string[] = [];
-  for await (const line of cli.lines()) lines.push(line);
+  let bytes = 0;
+  for await (const line of cli.lines()) {
+    bytes += Buffer.byteLength(line) + 1;
+    if (bytes > maxSessionFileBytes) break;
+    lines.push(line);
+  }
+  if (bytes > maxSessionFileBytes || cli.droppedLines > 0) {
+    await cli.kill();
+    throw new Error(`opencode ${args[0]} printed more than ${maxSessionFileBytes} bytes`);
+  }
   const exit = await cli.exit;
   cli.reapGroup();
   if (exit.code !== 0) throw new Error(`opencode ${args[0]} exited with ${exit.code ?? exit.signal}`);

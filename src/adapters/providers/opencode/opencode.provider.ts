@@ -63,7 +63,7 @@ export class OpencodeProvider implements ProviderPort {
       const sessionId = mapper.sessionId ?? resumeId;
       if (sessionId) {
         // Exported even after a cancel; a session that could not be exported keeps what it had.
-        const artifacts = await home.export(this.config.executable, cwd, env, sessionId);
+        const artifacts = await home.export(this.config.executable, cwd, env, sessionId, this.config.agentUser);
         await run.saveSession(sessionId, artifacts.length > 0 ? artifacts : (run.resume?.artifacts ?? []));
       }
       await home.remove();

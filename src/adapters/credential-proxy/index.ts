@@ -1,0 +1,1 @@
+export { startCredentialProxy } from './credential-proxy.js';
