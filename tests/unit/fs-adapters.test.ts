@@ -139,13 +139,24 @@ describe('FileSessionStore retention', () => {
     expect(await store.load('recent')).toEqual(snapshotOf('recent'));
   });
 
-  it('sweeps after each save; saving a session again (a resumed job) keeps it another retention', async () => {
+  it('sweeps after a save; saving a session again (a resumed job) keeps it another retention', async () => {
     const sessions = join(dir, 'sessions');
-    const store = new FileSessionStore(sessions, { retentionMs: day });
+    const store = new FileSessionStore(sessions, { retentionMs: day, sweepEveryMs: 0 });
     for (const id of ['expired', 'resumed']) await store.save(snapshotOf(id));
     for (const id of ['expired', 'resumed']) await age(join(sessions, `${id}.json`), 2 * day);
     await store.save(snapshotOf('resumed'));
     expect(await readdir(sessions)).toEqual(['resumed.json']);
+  });
+
+  it('sweeps after a save at most once in sweepEveryMs (by default an hour for a week\'s retention)', async () => {
+    const sessions = join(dir, 'sessions');
+    const store = new FileSessionStore(sessions, { retentionMs: 7 * day });
+    await store.save(snapshotOf('expired'));
+    await age(join(sessions, 'expired.json'), 8 * day);
+    await store.save(snapshotOf('next'));
+    expect((await readdir(sessions)).sort()).toEqual(['expired.json', 'next.json']);
+    await store.sweep();
+    expect(await readdir(sessions)).toEqual(['next.json']);
   });
 
   it('keeps every session with a retention of 0, and sweeps a missing directory quietly', async () => {

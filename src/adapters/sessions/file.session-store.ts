@@ -20,17 +20,21 @@ const storeFile = /\.(json|tmp)$/;
 export interface FileSessionStoreOptions {
   /** A session not saved again for this long is deleted; 0 keeps every session. */
   retentionMs?: number;
+  /** How often a save may sweep: a sweep reads every stored session, too much for every job. */
+  sweepEveryMs?: number;
   logger?: LoggerPort;
 }
 
 /**
  * Sessions as JSON files in one directory of this replica, each kept for the retention after
- * its last save: the sweep runs at start (the container calls it) and after each save, which
- * comes at the end of a job.
+ * its last save: the sweep runs at start (the container calls it) and after a save (the end of
+ * a job) once sweepEveryMs has passed since the last, by default a 24th of the retention and at
+ * most an hour.
  */
 export class FileSessionStore implements SessionStorePort {
   // Saves and sweeps take turns: a sweep that read an old mtime must not delete a file saved since.
   #turn: Promise<unknown> = Promise.resolve();
+  #lastSweep = 0;
 
   constructor(
     private readonly dir: string,
@@ -45,7 +49,8 @@ export class FileSessionStore implements SessionStorePort {
       const temp = `${file}.${process.pid}.tmp`;
       await writeFile(temp, JSON.stringify(snapshot), { mode: 0o600 });
       await rename(temp, file);
-      await this.#sweep();
+      const { retentionMs = 0, sweepEveryMs = Math.min(retentionMs / 24, 3_600_000) } = this.options;
+      if (Date.now() - this.#lastSweep >= sweepEveryMs) await this.#sweep();
     });
   }
 
@@ -71,6 +76,7 @@ export class FileSessionStore implements SessionStorePort {
   async #sweep(): Promise<void> {
     const { retentionMs = 0, logger } = this.options;
     if (retentionMs === 0) return;
+    this.#lastSweep = Date.now();
     const oldest = Date.now() - retentionMs;
     let deleted = 0;
     try {
