@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { descendantsOf, isAlive, signal } from '../shared/process-tree.js';
+import { descendantsOf, isAlive, processGroupOf, signal } from '../shared/process-tree.js';
 import { agentCommand, handOver, sweep, type AgentUser } from './agent-user.js';
 
 export interface CliSpec {
@@ -223,14 +223,18 @@ export class CliProcess {
     // is still signalled.
     const reaped = this.#child.exitCode !== null || this.#child.signalCode !== null;
     const tree = reaped ? [] : [root, ...descendantsOf(root)];
-    signal(-root, 'SIGTERM');
+    // The groups of the sessions its tools started (setsid): a shell there may start its next
+    // command between the walk and the signal, and that one joins the shell's group.
+    const own = processGroupOf(process.pid);
+    const groups = new Set([root, ...tree.map(processGroupOf).filter((group): group is number => group !== undefined && group > 1 && group !== own)]);
+    for (const group of groups) signal(-group, 'SIGTERM');
     for (const pid of tree) signal(pid, 'SIGTERM');
     const exited = await Promise.race([
       this.exit.then(() => true),
       new Promise<false>((resolve) => setTimeout(resolve, killGraceMs, false).unref()),
     ]);
     const stragglers = new Set([...tree, ...(exited || reaped ? [] : descendantsOf(root))]);
-    signal(-root, 'SIGKILL');
+    for (const group of groups) signal(-group, 'SIGKILL');
     for (const pid of stragglers) if (isAlive(pid)) signal(pid, 'SIGKILL');
     await this.exit;
     this.#sweep();

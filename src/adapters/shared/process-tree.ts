@@ -28,11 +28,21 @@ export function descendantsOf(root: number): number[] {
 }
 
 function parentOf(pid: number): number | undefined {
+  return statField(pid, 1);
+}
+
+/** The process group `pid` is in: what a shell it runs starts next joins it too. */
+export function processGroupOf(pid: number): number | undefined {
+  return statField(pid, 2);
+}
+
+/** A field of /proc/<pid>/stat counted from the state (0), the one after the command name. */
+function statField(pid: number, index: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[1]);
+    return Number(fields[index]);
   } catch {
     return undefined;
   }
