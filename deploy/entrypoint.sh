@@ -54,5 +54,7 @@ if [ -d "$workspace" ] && ! mountpoint -q "$workspace"; then
 fi
 
 # Nothing the worker starts (the agent's CLIs included) can gain privileges through exec:
-# `docker stack deploy` drops the no-new-privileges option, so it is set here.
-exec setpriv --no-new-privs node /app/dist/worker.mjs "$@"
+# `docker stack deploy` drops the no-new-privileges option, so it is set here. The young
+# generation is held to Node 20's size: Node 24 lets it grow to several times that while a CLI
+# floods its output, 100 MB more resident for garbage (tests/adversarial/output-flood.test.ts).
+exec setpriv --no-new-privs node --max-semi-space-size=16 /app/dist/worker.mjs "$@"

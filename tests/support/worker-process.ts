@@ -25,7 +25,8 @@ export interface StartOptions {
 
 /** Starts the built worker (dist/worker.mjs) with only the given environment plus PATH. */
 export async function startWorker({ env, viaNpm = false }: StartOptions): Promise<WorkerProcess> {
-  const [command, args] = viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['dist/worker.mjs']];
+  // The flags npm start gives the worker (package.json), so the tests run it as users do.
+  const [command, args] = viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['--max-semi-space-size=16', 'dist/worker.mjs']];
   const child = spawn(command, args, {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', LOG_LEVEL: 'debug', ...env },
