@@ -1,6 +1,5 @@
 import { describeProviderContract } from '../contract/provider.contract.js';
-import { claudeHarness } from '../support/claude-harness.js';
-import { claudeProxiedHarness } from '../support/claude-proxied-harness.js';
+import { claudeHarness, claudeProxiedHarness } from '../support/claude-harness.js';
 
 describeProviderContract(claudeHarness);
 // The same contract as the worker runs the CLI: every model call through the job's credential proxy.

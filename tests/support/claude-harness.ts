@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { startCredentialProxy } from '../../src/adapters/credential-proxy/index.js';
 import { ClaudeCodeProvider } from '../../src/adapters/providers/claude-code/index.js';
 import { Secret } from '../../src/domain/secret.js';
 import { findClaude } from '../../src/infrastructure/installed-packages.js';
@@ -22,11 +23,14 @@ export function scriptedModelFor(server: ScriptedAnthropic): ScriptedModel {
   };
 }
 
-/** The Claude Code adapter driving the real CLI against a scripted Anthropic API on loopback. */
-export const claudeHarness: ProviderHarness = {
-  name: 'claude-code (real CLI, scripted Anthropic API)',
+/**
+ * The Claude Code adapter driving the real CLI against a scripted Anthropic API on loopback;
+ * proxied, as the worker runs it, with every model call through the job's credential proxy.
+ */
+const claudeHarnessWith = ({ proxied }: { proxied: boolean }): ProviderHarness => ({
+  name: proxied ? 'claude-code through the credential proxy (real CLI, scripted Anthropic API)' : 'claude-code (real CLI, scripted Anthropic API)',
   async create(): Promise<ProviderFixture> {
-    const { workdir, otherWorkdir, cli, remove } = await providerDirs('claude');
+    const { workdir, otherWorkdir, cli, remove } = await providerDirs(proxied ? 'claude-proxied' : 'claude');
     const server = await startScriptedAnthropic();
     const provider = new ClaudeCodeProvider({
       ...cli,
@@ -35,6 +39,7 @@ export const claudeHarness: ProviderHarness = {
       maxRetries: 0,
       defaultPermissionMode: 'acceptEdits',
       sandbox: false,
+      ...(proxied && { credentialProxy: startCredentialProxy }),
     });
     // Appending a script means later scripts queue behind earlier ones, as the contract expects.
     const model = scriptedModelFor(server);
@@ -50,4 +55,7 @@ export const claudeHarness: ProviderHarness = {
       },
     };
   },
-};
+});
+
+export const claudeHarness = claudeHarnessWith({ proxied: false });
+export const claudeProxiedHarness = claudeHarnessWith({ proxied: true });

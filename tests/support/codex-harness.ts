@@ -1,3 +1,4 @@
+import { startCredentialProxy } from '../../src/adapters/credential-proxy/index.js';
 import { CodexProvider } from '../../src/adapters/providers/codex/index.js';
 import { Secret } from '../../src/domain/secret.js';
 import { findCodex } from '../../src/infrastructure/installed-packages.js';
@@ -22,11 +23,14 @@ export function codexModelFor(server: ScriptedOpenAi): ScriptedModel {
   };
 }
 
-/** The Codex adapter driving the real codex CLI against a scripted Responses API on loopback. */
-export const codexHarness: ProviderHarness = {
-  name: 'codex (real CLI, scripted OpenAI Responses API)',
+/**
+ * The Codex adapter driving the real codex CLI against a scripted Responses API on loopback;
+ * proxied, as the worker runs it, with every model call through the job's credential proxy.
+ */
+const codexHarnessWith = ({ proxied }: { proxied: boolean }): ProviderHarness => ({
+  name: proxied ? 'codex through the credential proxy (real CLI, scripted OpenAI Responses API)' : 'codex (real CLI, scripted OpenAI Responses API)',
   async create(): Promise<ProviderFixture> {
-    const { workdir, otherWorkdir, cli, remove } = await providerDirs('codex');
+    const { workdir, otherWorkdir, cli, remove } = await providerDirs(proxied ? 'codex-proxied' : 'codex');
     const server = await startScriptedOpenAi();
     const provider = new CodexProvider({
       ...cli,
@@ -36,6 +40,7 @@ export const codexHarness: ProviderHarness = {
       defaultModel: 'scripted-model',
       maxRetries: 0,
       defaultSandbox: 'workspace-write',
+      ...(proxied && { credentialProxy: startCredentialProxy }),
     });
     return {
       provider,
@@ -49,4 +54,7 @@ export const codexHarness: ProviderHarness = {
       },
     };
   },
-};
+});
+
+export const codexHarness = codexHarnessWith({ proxied: false });
+export const codexProxiedHarness = codexHarnessWith({ proxied: true });
