@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { agentCommand } from '../adapters/providers/agent-user.js';
-import { processesOfUser, signal } from '../adapters/shared/process-tree.js';
+import { isZombie, processesOfUser, signal } from '../adapters/shared/process-tree.js';
 import type { LoggerPort } from '../application/ports/logger.port.js';
 import { ConfigError, type Config } from './config.js';
 
@@ -43,16 +43,6 @@ function endLeftovers(user: AgentUser, logger: LoggerPort): void {
   const left = processesOfUser(user.uid).filter((pid) => !isZombie(pid));
   for (const pid of left) signal(pid, 'SIGKILL');
   if (left.length > 0) logger.warn({ uid: user.uid, killed: left.length }, 'AGENT_USER had processes running at start (a previous worker\'s agents); killed');
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
 }
 
 /**

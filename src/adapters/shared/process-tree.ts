@@ -36,13 +36,23 @@ export function processGroupOf(pid: number): number | undefined {
   return statField(pid, 2);
 }
 
+/** Gone, or a zombie: nothing left to end. */
+export function isZombie(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state === undefined || state === 'Z';
+}
+
 /** A field of /proc/<pid>/stat counted from the state (0), the one after the command name. */
 function statField(pid: number, index: number): number | undefined {
+  const field = statFields(pid)?.[index];
+  return field === undefined ? undefined : Number(field);
+}
+
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[index]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
