@@ -237,7 +237,9 @@ describe('the uncommitted work a snapshot keeps', () => {
   });
 });
 
-const agentUser = 'uw-agent';
+// Its own user: a worker starting with AGENT_USER ends every process of that user, and the
+// agent-user tests run beside this file.
+const agentUser = 'uw-agent-symlinks';
 
 /** The agent's own unprivileged user, as the image creates it (see agent-user.test.ts). */
 function ensureAgentUser(): void {
