@@ -8,7 +8,10 @@ import { coalescedSeparator } from '../../src/domain/coalesce.js';
 import { apiToken, executeBody, startE2e, type E2eFixture } from '../support/e2e-fixture.js';
 import { collectEvents, postExecute } from '../support/sse-client.js';
 
-const lines = 300_000;
+// ~470 MB of stream-json, ~550 MB of SSE: far more than the worker's working set while it relays a
+// flood, which stays flat however long the flood (110-160 MB over idle, Node 20 and 24, loaded or
+// not: the young generation and buffers awaiting collection), so holding any large part shows.
+const lines = 1_000_000;
 const text = 'x'.repeat(400);
 
 /** Resident set size and its peak, in MiB, from /proc. */
@@ -38,7 +41,7 @@ describe('a provider CLI that floods its output while the client reads slowly', 
   }
 
   it('relays every line in order, holding the CLI back instead of buffering (bounded memory)', async () => {
-    // ~140 MB of stream-json; with no events-per-second limit, every line is its own event.
+    // With no events-per-second limit, every line is its own event.
     fx = await startE2e({ CLAUDE_CODE_PATH: await floodingCli(lines), MAX_EVENTS_PER_SECOND: '0' });
     const before = memoryOf(fx.worker.pid);
 
@@ -72,9 +75,9 @@ describe('a provider CLI that floods its output while the client reads slowly', 
     expect(texts).toBe(lines);
     expect(ordered).toBe(true);
     expect(last).toMatchObject({ type: 'completed', result: 'flooded' });
-    // Buffering the flood would cost several hundred MiB; backpressure keeps it to a few tens.
+    // Backpressure keeps the paused worker to a few tens of MiB, and the relay under half the stream.
     expect(whilePaused.rss - before.rss, JSON.stringify({ before, whilePaused, after })).toBeLessThan(100);
-    expect(after.peak - before.rss, JSON.stringify({ before, whilePaused, after })).toBeLessThan(150);
+    expect(after.peak - before.rss, JSON.stringify({ before, whilePaused, after })).toBeLessThan(250);
   }, 120_000);
 
   it('merges the flood into few events within MAX_EVENTS_PER_SECOND, every text kept in order', async () => {

@@ -46,6 +46,24 @@ describe('the spilling event log', () => {
     expect(await log.read(10, 100)).toEqual({ kind: 'gone', firstKept: 50 });
   });
 
+  it('reuses the blocks it has written out, replaying every frame exactly as appended', async () => {
+    const log = new SpillingEventLogs({ dir, memoryEvents: 4, memoryChars: 1 << 20, fileBytes: 1 << 20, blockBytes: 300 }).open('job-r');
+    const texts = Array.from({ length: 60 }, (_, seq) => String.fromCharCode(97 + (seq % 26)).repeat(40 + seq));
+    for (let seq = 0; seq < texts.length; seq++) {
+      log.append(seq, 'message', json(seq, texts[seq]));
+      // Let the spilled blocks reach the file, so later frames go into the same memory again.
+      if (seq % 3 === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    let frames = '';
+    for (let cursor = -1; ; ) {
+      const read = await log.read(cursor, 1 << 20);
+      if (read.kind !== 'frames') break;
+      frames += read.run.frames;
+      cursor = read.run.to;
+    }
+    expect(frames).toBe(texts.map((text, seq) => `id: ${seq}\nevent: message\ndata: ${json(seq, text)}\n\n`).join(''));
+  });
+
   it('bounds memory by characters as well as by events', async () => {
     const log = new SpillingEventLogs({ dir, memoryEvents: 1000, memoryChars: 1000, fileBytes: 1 << 20, blockBytes: 400 }).open('job-2');
     for (let seq = 0; seq < 20; seq++) log.append(seq, 'message', json(seq, 'y'.repeat(100)));
