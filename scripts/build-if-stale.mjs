@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const outputs = ['dist/worker.mjs', 'dist/worker.cjs', 'dist/worker.cjs.cache', 'dist/db-api.mjs', 'dist/cli.mjs', 'dist/client.mjs'];
 const inputs = ['src', 'scripts/bundle.mjs', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.client.json'];
@@ -27,9 +28,12 @@ function newest(path) {
   return Math.max(own, ...entries.map((entry) => newest(join(path, entry.name))));
 }
 
-const built = outputs.map(mtime);
-const stale = built.some((time) => time === undefined) || Math.max(...inputs.map(newest)) > Math.min(...built);
-if (stale) {
-  const build = spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
-  process.exit(build.status ?? 1);
+/** Builds when the bundle is stale; the exit status of the build, or 0 when there was none. */
+export function buildIfStale() {
+  const built = outputs.map(mtime);
+  const stale = built.some((time) => time === undefined) || Math.max(...inputs.map(newest)) > Math.min(...built);
+  if (!stale) return 0;
+  return spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' }).status ?? 1;
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) process.exit(buildIfStale());
