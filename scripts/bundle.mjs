@@ -38,6 +38,8 @@ await Promise.all([
     format: 'cjs',
     // The sources find their package and the installed CLIs from their own location.
     define: { 'import.meta.url': '__bundleUrl' },
+    // The price list is 2 MB of data that few jobs need: loaded from its package when one does.
+    external: ['@pydantic/genai-prices'],
     banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   }),
   build({ ...common, entryPoints: ['src/infrastructure/boot.ts'], outfile: 'dist/worker.mjs', banner: {} }),

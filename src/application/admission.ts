@@ -1,3 +1,4 @@
+import type { JobBudget } from '../domain/budget.js';
 import { DomainError, type ValidationIssue } from '../domain/errors.js';
 import { err, ok, type Result } from '../domain/result.js';
 import type { JobRequest } from './job-request.js';
@@ -10,6 +11,7 @@ import type { ProviderRegistry } from './provider-registry.js';
 
 export interface AdmissionLimits {
   maxJobMs: number;
+  budgets: { ceilings: JobBudget };
 }
 
 /**
@@ -47,6 +49,12 @@ export function admitRequest(
   }
   if (request.timeoutMs !== undefined && request.timeoutMs > limits.maxJobMs) {
     issues.push({ path: 'providerOptions.timeoutMs', message: `must be at most ${limits.maxJobMs}` });
+  }
+  for (const name of ['maxTurns', 'maxCostUsd', 'maxTokens'] as const) {
+    const [asked, ceiling] = [request.budget[name], limits.budgets.ceilings[name]];
+    if (asked !== undefined && ceiling !== undefined && asked > ceiling) {
+      issues.push({ path: `providerOptions.${name}`, message: `must be at most ${ceiling}, this worker's ceiling` });
+    }
   }
   if (request.database && !persistence.enabled) {
     issues.push({ path: 'database', message: 'this worker has no database configured (DB_BASE_URL)' });

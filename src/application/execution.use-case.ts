@@ -6,8 +6,10 @@ import { apiVersion, type JobStage } from '../domain/job-event.js';
 import type { Redactor } from '../domain/redactor.js';
 import type { RepoChanges } from '../domain/repo-changes.js';
 import type { Usage } from '../domain/agent-item.js';
+import { budgetOf, type JobBudget, type StopReason } from '../domain/budget.js';
 import type { SessionSnapshot, WorkInProgress } from '../domain/session.js';
 import { admitRequest } from './admission.js';
+import { BudgetWatch } from './budget-watch.js';
 import type { JobRequest } from './job-request.js';
 import type { JobRecord, JobRegistry } from './job-registry.js';
 import type { JobLease } from './job-slot.js';
@@ -19,6 +21,7 @@ import type { EventSinkPort } from './ports/event-sink.port.js';
 import type { JobNotifierPort } from './ports/job-notifier.port.js';
 import type { LoggerPort } from './ports/logger.port.js';
 import type { MetricsPort } from './ports/metrics.port.js';
+import type { PriceListPort } from './ports/price-list.port.js';
 import { WorkspaceLimit, type WorkspaceLimitSettings } from './workspace-limit.js';
 import type { JobRecorder, PersistencePort, PersistenceReport } from './ports/persistence.port.js';
 import type { ProviderOutcome, ProviderPort } from './ports/provider.port.js';
@@ -31,6 +34,8 @@ export interface ExecutionSettings {
   workerId: string;
   defaultJobMs: number;
   maxJobMs: number;
+  /** What a job may spend when its request says nothing, and the most a request may ask for. */
+  budgets: { defaults: JobBudget; ceilings: JobBudget };
   /** How long the database may take to take the last events once the job has ended. */
   flushTimeoutMs: number;
   /** The longest text an item may carry; longer ones are cut with a marker. */
@@ -57,6 +62,7 @@ export interface ExecutionDeps {
   jobs: JobRegistry;
   eventLogs: EventLogPort;
   notifier: JobNotifierPort;
+  prices: PriceListPort;
   settings: ExecutionSettings;
 }
 
@@ -71,10 +77,13 @@ interface JobContext {
   provider: ProviderPort;
   stream: JobStream;
   signal: AbortSignal;
+  budget: BudgetWatch;
   /** Saves the session, as the job goes and at its end, with the uncommitted work. */
   keeper: SessionKeeper;
   /** What a failed job can still be continued from. */
   progress: { sessionId: string | null; usage: Usage };
+  /** Why it stopped, for the metrics: `finished`, a budget, `usage_limit` or `failed`. */
+  stop: { reason: StopReason | 'usage_limit' | 'failed' };
 }
 
 /** Runs one job: workspace, repository, session, assistant, then exactly one terminal event. */
@@ -103,10 +112,12 @@ export class ExecutionUseCase {
     const stream = new JobStream(job.id, sink, recorder, record, this.deps.redactor, clock, pacing);
     const deadline = this.#deadline(request.timeoutMs ?? settings.defaultJobMs);
     const limit = new WorkspaceLimit(this.deps.workspace, settings.workspace);
-    const signal = AbortSignal.any([lease.signal, deadline.signal, limit.signal]);
+    const budget = this.#budgetOf(request, provider);
+    const signal = AbortSignal.any([lease.signal, deadline.signal, limit.signal, budget.signal]);
     const keeper = new SessionKeeper(this.deps, job.id, request.database);
     const progress: JobContext['progress'] = { sessionId: null, usage: { inputTokens: 0, outputTokens: 0 } };
-    const context: JobContext = { job, request, provider, stream, signal, keeper, progress };
+    const stop: JobContext['stop'] = { reason: 'failed' };
+    const context: JobContext = { job, request, provider, stream, signal, budget, keeper, progress, stop };
     try {
       await stream.emit({ type: 'connected', provider: provider.id, workerId: settings.workerId, apiVersion });
       // After the client's first byte: a log line is a synchronous write.
@@ -122,10 +133,12 @@ export class ExecutionUseCase {
       const changes = place.checkout && (await this.#publish(context, place.checkout));
       await keeper.keepWork();
       job.moveTo('completed');
+      const stopReason = (stop.reason = outcome.stopReason ?? 'finished');
       const persistence = await this.#flush(context, recorder);
       await stream.emit({
         type: 'completed',
         ...outcome,
+        stopReason,
         durationMs: clock.now() - job.startedAt,
         ...(changes && { changes }),
         ...(persistence && { persistence }),
@@ -147,6 +160,7 @@ export class ExecutionUseCase {
       const durationMs = clock.now() - job.startedAt;
       this.deps.logger.info({ jobId: job.id, status: job.status, failure, durationMs }, 'job ended');
       this.deps.metrics.jobEnded(provider.id, failure ?? job.status, durationMs);
+      this.deps.metrics.jobStopped(provider.id, stop.reason);
       this.deps.metrics.eventsCoalesced(provider.id, stream.coalesced);
       if (request.database) this.deps.metrics.persistence(stored);
     }
@@ -216,7 +230,7 @@ export class ExecutionUseCase {
   }
 
   async #runAssistant(
-    { job, request, provider, stream, signal, keeper, progress }: JobContext,
+    { job, request, provider, stream, signal, budget, keeper, progress }: JobContext,
     place: Workplace,
     resume: SessionSnapshot | undefined,
   ): Promise<ProviderOutcome> {
@@ -234,6 +248,7 @@ export class ExecutionUseCase {
         workdir: place.directory,
         accessToken: request.accessToken,
         options: request.options,
+        ...(provider.capabilities.nativeMaxTurns && budget.budget.maxTurns !== undefined && { maxTurns: budget.budget.maxTurns }),
         resume,
         saveSession: (providerSessionId, artifacts) => keeper.save({ provider: provider.id, providerSessionId, branch }, artifacts),
         checkpoints: (providerSessionId, exportNow) => keeper.follow({ provider: provider.id, providerSessionId, ...(branch && { branch }) }, exportNow),
@@ -246,7 +261,12 @@ export class ExecutionUseCase {
         case 'item': {
           if (event.item.kind === 'session') progress.sessionId = sessionId = event.item.sessionId;
           if (event.item.kind === 'tool_result') keeper.toolRan();
-          if (event.item.kind === 'usage') progress.usage = { inputTokens: event.item.inputTokens, outputTokens: event.item.outputTokens, ...(event.item.costUsd !== undefined && { costUsd: event.item.costUsd }) };
+          if (event.item.kind === 'usage') {
+            event.item = await budget.priced(event.item);
+            const { kind: _usage, ...usage } = event.item;
+            progress.usage = usage;
+          }
+          budget.observe(event.item);
           if (firstItem) {
             firstItem = false;
             this.deps.metrics.firstAssistantItem(provider.id, this.deps.clock.now() - job.startedAt);
@@ -275,11 +295,13 @@ export class ExecutionUseCase {
       }
     }
     if (!outcome) throw new DomainError('PROVIDER_FAILED', `${provider.id} ended without a result`);
-    return outcome;
+    // The job's total is the last usage seen, priced like every usage item before it.
+    return { ...outcome, usage: await budget.priced(outcome.usage) };
   }
 
-  async #fail({ job, stream, progress }: JobContext, thrown: unknown, persistence: PersistenceReport | undefined): Promise<void> {
+  async #fail({ job, stream, progress, stop }: JobContext, thrown: unknown, persistence: PersistenceReport | undefined): Promise<void> {
     const error = DomainError.from(thrown);
+    stop.reason = budgetOf(error) ?? (error.code === 'USAGE_LIMIT' ? 'usage_limit' : 'failed');
     if (error.code === 'INTERNAL') this.deps.logger.error({ jobId: job.id, err: thrown }, 'job failed unexpectedly');
     job.fail(error.code);
     await stream.emit({
@@ -287,6 +309,7 @@ export class ExecutionUseCase {
       code: error.code,
       message: error.message,
       retryable: error.retryable,
+      ...error.details,
       ...(progress.sessionId && { sessionId: progress.sessionId }),
       usage: progress.usage,
       ...(persistence && { persistence }),
@@ -319,10 +342,21 @@ export class ExecutionUseCase {
     return recorder.flush(AbortSignal.timeout(this.deps.settings.flushTimeoutMs));
   }
 
+  /** The request's budgets within the worker's defaults; a CLI that stops at max turns itself is left to. */
+  #budgetOf(request: JobRequest, provider: ProviderPort): BudgetWatch {
+    const { defaults } = this.deps.settings.budgets;
+    const budget: JobBudget = {
+      maxTurns: request.budget.maxTurns ?? defaults.maxTurns,
+      maxCostUsd: request.budget.maxCostUsd ?? defaults.maxCostUsd,
+      maxTokens: request.budget.maxTokens ?? defaults.maxTokens,
+    };
+    return new BudgetWatch(budget, provider.capabilities.nativeMaxTurns === true, this.deps.prices, request.options.model);
+  }
+
   #deadline(ms: number): { signal: AbortSignal; clear(): void } {
     const controller = new AbortController();
     const timer = setTimeout(
-      () => controller.abort(new DomainError('TIMEOUT', `the job ran longer than ${ms} ms`)),
+      () => controller.abort(new DomainError('TIMEOUT', `the job ran longer than ${ms} ms`, { details: { budget: 'time', limit: ms, used: ms } })),
       ms,
     );
     return { signal: controller.signal, clear: () => clearTimeout(timer) };

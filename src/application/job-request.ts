@@ -1,3 +1,4 @@
+import type { JobBudget } from '../domain/budget.js';
 import type { Secret } from '../domain/secret.js';
 import type { WebhookTarget } from './ports/job-notifier.port.js';
 import type { PersistenceTarget } from './ports/persistence.port.js';
@@ -18,5 +19,7 @@ export interface JobRequest {
   webhook?: WebhookTarget;
   options: ProviderOptions;
   timeoutMs?: number;
+  /** The request's own budgets; the worker's defaults fill the rest. */
+  budget: JobBudget;
   includeRaw: boolean;
 }

@@ -5,7 +5,8 @@ export type AgentItem =
   | { kind: 'thinking'; text: string }
   | { kind: 'tool_call'; id: string; name: string; input: unknown }
   | { kind: 'tool_result'; id: string; ok: boolean; output: string }
-  | { kind: 'usage'; inputTokens: number; outputTokens: number; costUsd?: number };
+  /** The job's usage so far: the last one is its total. */
+  | ({ kind: 'usage' } & Usage);
 
 export type AgentItemKind = AgentItem['kind'];
 
@@ -13,4 +14,9 @@ export interface Usage {
   inputTokens: number;
   outputTokens: number;
   costUsd?: number;
+  /** Of inputTokens, those read from or written to the provider's prompt cache, where it says: they are priced differently. */
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  /** Whether the provider reported the cost or the worker estimated it from the tokens and the model's price. */
+  costSource?: 'reported' | 'estimated';
 }

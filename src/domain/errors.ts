@@ -17,6 +17,8 @@ export const errorCodes = [
   'PROVIDER_ERROR',
   'PROVIDER_STALLED',
   'TIMEOUT',
+  'BUDGET_EXCEEDED',
+  'USAGE_LIMIT',
   'CANCELLED',
   'WORKER_SHUTDOWN',
   'WORKER_LOST',
@@ -31,6 +33,7 @@ const retryableCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'PROVIDER_ERROR',
   'PROVIDER_STALLED',
   'TIMEOUT',
+  'USAGE_LIMIT',
   'WORKER_SHUTDOWN',
   'WORKER_LOST',
   'INTERNAL',
@@ -47,13 +50,16 @@ export class DomainError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
   readonly issues: readonly ValidationIssue[];
+  /** Fields the terminal event carries besides code and message (a budget crossed, a reset time). */
+  readonly details: Readonly<Record<string, string | number>>;
 
-  constructor(code: ErrorCode, message: string, options?: { retryable?: boolean; issues?: ValidationIssue[] }) {
+  constructor(code: ErrorCode, message: string, options?: { retryable?: boolean; issues?: ValidationIssue[]; details?: Record<string, string | number> }) {
     super(message);
     this.name = 'DomainError';
     this.code = code;
     this.retryable = options?.retryable ?? retryableCodes.has(code);
     this.issues = options?.issues ?? [];
+    this.details = options?.details ?? {};
   }
 
   static is(value: unknown, code?: ErrorCode): value is DomainError {

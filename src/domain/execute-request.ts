@@ -18,7 +18,10 @@ export interface ExecuteRequestBody {
   webhook?: { url: string; secret: string };
   providerOptions?: {
     model?: string;
+    /** Budgets: the job ends BUDGET_EXCEEDED past any of them (worker defaults and ceilings apply). */
     maxTurns?: number;
+    maxCostUsd?: number;
+    maxTokens?: number;
     permissionMode?: string;
     allowedTools?: string[];
     disallowedTools?: string[];

@@ -1,4 +1,5 @@
 import type { AgentItem, Usage } from './agent-item.js';
+import type { BudgetKind, StopReason } from './budget.js';
 import type { ErrorCode } from './errors.js';
 import type { RepoChanges } from './repo-changes.js';
 import type { RepoProgress } from './repo-progress.js';
@@ -26,6 +27,8 @@ export type JobEventBody =
       durationMs: number;
       numTurns: number;
       usage: Usage;
+      /** Why the assistant stopped: it finished, or it ended its turn at a budget (`turns`). */
+      stopReason: StopReason;
       /** Present whenever the job used a repository, pushed or not. */
       changes?: RepoChanges;
       /** With a database: what reached it of the events before this one. */
@@ -40,6 +43,13 @@ export type JobEventBody =
       sessionId?: string;
       /** What the job had used when it ended. */
       usage?: Usage;
+      /** BUDGET_EXCEEDED, TIMEOUT, PROVIDER_STALLED: which budget, its limit and what was used. */
+      budget?: BudgetKind;
+      limit?: number;
+      used?: number;
+      /** USAGE_LIMIT: when the provider's account may be used again, where the provider says. */
+      resetAt?: string;
+      retryAfterMs?: number;
       persistence?: PersistenceReport;
     };
 

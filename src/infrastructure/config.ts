@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
+import type { JobBudget } from '../domain/budget.js';
 import { Secret } from '../domain/secret.js';
 import type { InstalledCli } from './installed-packages.js';
 
@@ -21,6 +22,9 @@ const integer = (fallback: number, min: number, max: number) =>
     v.minValue(min),
     v.maxValue(max),
   );
+
+const optionalCount = v.optional(v.pipe(v.string(), v.transform(Number), v.integer('must be an integer'), v.minValue(1)));
+const optionalUsd = v.optional(v.pipe(v.string(), v.transform(Number), v.number('must be a number'), v.gtValue(0, 'must be more than 0')));
 
 const optionalPort = v.optional(v.pipe(v.string(), v.transform(Number), v.integer('must be an integer'), v.minValue(1), v.maxValue(65535)));
 
@@ -44,6 +48,13 @@ const envSchema = v.object({
   EXIT_AFTER_JOB: flag(true),
   DEFAULT_JOB_MS: integer(30 * 60_000, 1000, 7 * 24 * 3_600_000),
   MAX_JOB_MS: integer(4 * 3_600_000, 1000, 7 * 24 * 3_600_000),
+  // Budgets: a request's own within the ceiling, else the default; a looping agent stops at 100 turns.
+  DEFAULT_MAX_TURNS: v.optional(v.pipe(v.string(), v.transform(Number), v.integer('must be an integer'), v.minValue(1))),
+  MAX_TURNS: integer(500, 1, 1_000_000),
+  DEFAULT_MAX_COST_USD: optionalUsd,
+  MAX_COST_USD: optionalUsd,
+  DEFAULT_MAX_TOKENS: optionalCount,
+  MAX_TOKENS: optionalCount,
   SHUTDOWN_GRACE_MS: integer(10_000, 100, 600_000),
   DRAIN_TIMEOUT_MS: integer(0, 0, 7 * 24 * 3_600_000),
   HANDOFF_MS: integer(0, 0, 60_000),
@@ -130,6 +141,8 @@ export interface Config {
   exitAfterJob: boolean;
   defaultJobMs: number;
   maxJobMs: number;
+  /** What a job may spend when its request says nothing, and the most a request may ask for. */
+  budgets: { defaults: JobBudget; ceilings: JobBudget };
   shutdownGraceMs: number;
   /** How long SIGTERM lets a running job go on to its end before it is cancelled. */
   drainMs: number;
@@ -260,6 +273,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
   }
   const workspaceDir = resolve(context.cwd, e.WORKSPACE_DIR ?? '.workspaces');
   if (e.DEFAULT_JOB_MS > e.MAX_JOB_MS) throw new ConfigError('DEFAULT_JOB_MS: must not exceed MAX_JOB_MS');
+  for (const [fallback, ceiling] of [['DEFAULT_MAX_TURNS', 'MAX_TURNS'], ['DEFAULT_MAX_COST_USD', 'MAX_COST_USD'], ['DEFAULT_MAX_TOKENS', 'MAX_TOKENS']] as const) {
+    const [low, high] = [e[fallback], e[ceiling]];
+    if (low !== undefined && high !== undefined && low > high) throw new ConfigError(`${fallback}: must not exceed ${ceiling}`);
+  }
   return {
     port: e.PORT,
     controlPort: e.CONTROL_PORT ?? e.HEALTH_PORT,
@@ -272,6 +289,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, context: { cwd: string; versi
     exitAfterJob: e.EXIT_AFTER_JOB,
     defaultJobMs: e.DEFAULT_JOB_MS,
     maxJobMs: e.MAX_JOB_MS,
+    budgets: {
+      // Unset, the default turn budget is 100, or the ceiling when an operator set it lower.
+      defaults: { maxTurns: e.DEFAULT_MAX_TURNS ?? Math.min(100, e.MAX_TURNS), maxCostUsd: e.DEFAULT_MAX_COST_USD, maxTokens: e.DEFAULT_MAX_TOKENS },
+      ceilings: { maxTurns: e.MAX_TURNS, maxCostUsd: e.MAX_COST_USD, maxTokens: e.MAX_TOKENS },
+    },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     drainMs: e.DRAIN_TIMEOUT_MS,
     handoffMs: e.HANDOFF_MS,

@@ -16,6 +16,7 @@ import type { SessionStorePort } from '../application/ports/session-store.port.j
 import type { WorkspacePort } from '../application/ports/workspace.port.js';
 import { ProviderRegistry } from '../application/provider-registry.js';
 import { Redactor } from '../domain/redactor.js';
+import { GenaiPriceList } from '../adapters/pricing/index.js';
 import { SpillingEventLogs } from '../adapters/event-log/index.js';
 import { createHttpApp } from '../adapters/http/index.js';
 import { DbApiSessionStore, HttpDbApiPersistence, NoopPersistence } from '../adapters/persistence/index.js';
@@ -105,10 +106,12 @@ const application = (hooks: LifecycleHooks) => new ContainerModule(({ bind }) =>
       jobs: JobRegistry, eventLogs: EventLogPort, notifier: JobNotifierPort) =>
       new ExecutionUseCase({
         providers, workspace, repo, sessions, persistence, clock, logger, redactor, metrics, jobs, eventLogs, notifier,
+        prices: new GenaiPriceList(),
         settings: {
           workerId: config.workerId,
           defaultJobMs: config.defaultJobMs,
           maxJobMs: config.maxJobMs,
+          budgets: config.budgets,
           flushTimeoutMs: config.flushTimeoutMs,
           maxItemChars: config.maxItemChars,
           maxEventsPerSecond: config.maxEventsPerSecond,

@@ -8,7 +8,7 @@ import { silentLogger } from '../support/in-memory.js';
 const events = (n: number): JobEvent[] =>
   Array.from({ length: n }, (_, seq) =>
     seq === n - 1
-      ? { type: 'completed', seq, jobId: 'job-1', timestamp: 't', sessionId: 's', result: 'ok', durationMs: 1, numTurns: 1, usage: { inputTokens: 1, outputTokens: 1 } }
+      ? { type: 'completed', seq, jobId: 'job-1', timestamp: 't', sessionId: 's', result: 'ok', durationMs: 1, numTurns: 1, usage: { inputTokens: 1, outputTokens: 1 }, stopReason: 'finished' }
       : { type: 'message', seq, jobId: 'job-1', timestamp: 't', stage: 'provider', text: `event ${seq}` },
   );
 

@@ -18,6 +18,7 @@ const completed: JobEvent = {
   durationMs: 1200,
   numTurns: 2,
   usage: { inputTokens: 10, outputTokens: 20 },
+  stopReason: 'finished',
 };
 
 const failed: JobEvent = { type: 'error', seq: 3, jobId: 'job-2', timestamp: '2025-01-01T00:00:00.000Z', code: 'PROVIDER_FAILED', message: 'the CLI exited', retryable: true };
@@ -40,6 +41,7 @@ function countingMetrics() {
   const metrics: MetricsPort = {
     jobStarted: none,
     jobEnded: none,
+    jobStopped: none,
     firstAssistantItem: none,
     repoPrepared: none,
     providerExited: none,

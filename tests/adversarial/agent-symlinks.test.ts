@@ -271,15 +271,17 @@ describe.skipIf(process.getuid?.() !== 0)('a job whose agent, as AGENT_USER, rep
     ]);
     const conversation = `symlinks-${Math.random().toString(36).slice(2, 10)}`;
     const body = executeBody({ providerOptions: { allowedTools: ['Bash'] }, database: { sessionId: conversation, accessToken: api.token } });
-    const events = await collectEvents(await postExecute(fx.worker.url, body, { token: apiToken }));
+    const response = await postExecute(fx.worker.url, body, { token: apiToken });
+    expect(response.status, response.status === 200 ? '' : await response.text()).toBe(200);
+    const events = await collectEvents(response);
     await fx.worker.logged('job ended');
     const result = events.find((event) => (event.data.item as { kind?: string } | undefined)?.kind === 'tool_result');
-    expect((result?.data.item as { output: string }).output).toContain('planted');
+    expect((result?.data.item as { output: string } | undefined)?.output, JSON.stringify(events.map((event) => event.data))).toContain('planted');
 
     // The session is not kept rather than kept with what the link points to; the job says so.
     expect(events.at(-1)?.data).toMatchObject({ type: 'error', code: 'PROVIDER_FAILED', message: expect.stringContaining('symbolic link') });
-    const response = await fetch(`${api.url}/sessions/${conversation}/snapshot`, { headers: { authorization: `Bearer ${api.token}` } });
-    expect(await response.text()).not.toContain(marker);
+    const snapshot = await fetch(`${api.url}/sessions/${conversation}/snapshot`, { headers: { authorization: `Bearer ${api.token}` } });
+    expect(await snapshot.text()).not.toContain(marker);
     expect(JSON.stringify(events)).not.toContain(marker);
   });
 });

@@ -28,7 +28,8 @@ describe('POST /execute with the real claude CLI', () => {
     expect(terminal).toHaveLength(1);
     expect(events.at(-1)?.data).toMatchObject({ type: 'completed', result: 'Created hello.ts', numTurns: 2 });
     const items = events.filter((event) => event.data.type === 'assistant_message').map((event) => event.data.item as { kind: string });
-    expect(items.map((item) => item.kind)).toEqual(['session', 'tool_call', 'tool_result', 'text', 'usage']);
+    // Usage after each of the model's answers (the job's so far), then the total with the result.
+    expect(items.map((item) => item.kind)).toEqual(['session', 'tool_call', 'usage', 'tool_result', 'text', 'usage', 'usage']);
     const completed = events.at(-1)!.data;
     expect(completed.usage).toMatchObject({ inputTokens: expect.any(Number), outputTokens: expect.any(Number) });
     expect(readFileSync(join(fx.workspaceDir, 'acme/api/hello.ts'), 'utf8')).toBe('export {};\n');

@@ -18,6 +18,8 @@ describe('what an operator sees', () => {
     const text = await response.text();
     expect(text).toContain('unified_worker_jobs_total{provider="claude-code",outcome="completed"} 1');
     expect(text).toContain('unified_worker_jobs_total{provider="claude-code",outcome="PROVIDER_ERROR"} 1');
+    expect(text).toContain('unified_worker_job_stops_total{provider="claude-code",reason="finished"} 1');
+    expect(text).toContain('unified_worker_job_stops_total{provider="claude-code",reason="failed"} 1');
     expect(text).toMatch(/unified_worker_job_duration_seconds_count\{provider="claude-code",outcome="completed"\} 1/);
     expect(text).toMatch(/unified_worker_time_to_first_item_seconds_count\{provider="claude-code"\} 2/);
     expect(text).toContain('unified_worker_busy 0');

@@ -122,14 +122,14 @@ describe('one worker, every provider: the same stream, the same errors, the same
   it('refuses an option a provider cannot honour with 400 naming the provider', async () => {
     const response = await postExecute(
       worker.url,
-      { userRequest: 'x', codingAssistantProvider: 'codex', codingAssistantAccessToken: tokens.codex, providerOptions: { maxTurns: 3 } },
+      { userRequest: 'x', codingAssistantProvider: 'codex', codingAssistantAccessToken: tokens.codex, providerOptions: { appendSystemPrompt: 'be brief' } },
       { token: apiToken },
     );
     expect(response.status).toBe(400);
     const body = (await response.json()) as { error: { code: string; message: string; issues: Array<{ path: string; message: string }> } };
     expect(body.error.code).toBe('VALIDATION_FAILED');
     expect(JSON.stringify(body.error)).toContain('codex');
-    expect(body.error.issues[0]?.path).toBe('providerOptions.maxTurns');
+    expect(body.error.issues[0]?.path).toBe('providerOptions.appendSystemPrompt');
   });
 
   it('lists every provider on GET /health with whether its CLI is installed and its version', async () => {

@@ -17,7 +17,7 @@ import type { SessionSnapshot } from '../../src/domain/session.js';
 /** A provider that plays a script; `step` may wait on the signal to act like a slow CLI. */
 export class ScriptedProvider implements ProviderPort {
   readonly id = 'scripted';
-  readonly capabilities = { options: ['model', 'maxTurns'] as const, permissionModes: [], resume: true };
+  readonly capabilities = { options: ['model'] as const, permissionModes: [], resume: true };
   readonly runs: ProviderRun[] = [];
 
   constructor(
@@ -133,21 +133,23 @@ export function inMemoryDeps(provider: ProviderPort, overrides: Partial<Executio
     persistence: new MemoryPersistence(),
     clock: { now: () => (time += 5), newId: () => `job-${++id}` },
     logger: silentLogger,
-    metrics: { jobStarted: () => undefined, jobEnded: () => undefined, firstAssistantItem: () => undefined, repoPrepared: () => undefined, providerExited: () => undefined, eventsCoalesced: () => undefined, watchBacklog: () => undefined, persistence: () => undefined, webhookDelivered: () => undefined },
+    metrics: { jobStarted: () => undefined, jobEnded: () => undefined, jobStopped: () => undefined, firstAssistantItem: () => undefined, repoPrepared: () => undefined, providerExited: () => undefined, eventsCoalesced: () => undefined, watchBacklog: () => undefined, persistence: () => undefined, webhookDelivered: () => undefined },
     redactor: new Redactor(),
     jobs: new JobRegistry({ retentionMs: 60_000, maxRetained: 16 }),
     eventLogs: new SpillingEventLogs({ dir: join(tmpdir(), `uw-event-logs-${process.pid}`), memoryEvents: 10_000, memoryChars: 8 << 20, fileBytes: 64 << 20 }),
     notifier: { validate: () => [], notify: async () => 'delivered' },
+    prices: { costUsd: async (model, usage) => (model === 'priced-model' ? (usage.inputTokens + usage.outputTokens) / 1_000_000 : undefined) },
     settings: {
       workerId: 'worker-test', defaultJobMs: 60_000, maxJobMs: 120_000, flushTimeoutMs: 1000, maxItemChars: 10_000, maxEventsPerSecond: 0,
       workspace: { maxBytes: 0, checkMs: 1000 }, maxWorkBytes: 1 << 20, notifyDeadlineMs: 1000,
+      budgets: { defaults: {}, ceilings: {} },
     },
     ...overrides,
   };
 }
 
 export function jobRequest(overrides: Partial<JobRequest> = {}): JobRequest {
-  return { userRequest: 'Create hello.ts', provider: 'scripted', options: {}, includeRaw: false, onDisconnect: 'cancel', ...overrides };
+  return { userRequest: 'Create hello.ts', provider: 'scripted', options: {}, budget: {}, includeRaw: false, onDisconnect: 'cancel', ...overrides };
 }
 
 /** Resolves when the signal aborts; how a scripted provider waits like a CLI that is still working. */

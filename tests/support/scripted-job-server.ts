@@ -44,7 +44,7 @@ export function scriptedEvents(jobId: string, messages: number, end: 'completed'
   const seq = messages + 1;
   events.push(
     end === 'completed'
-      ? { type: 'completed', sessionId: 's-1', result: 'done', durationMs: 1200, numTurns: 1, usage: { inputTokens: 10, outputTokens: 5 }, seq, jobId, timestamp }
+      ? { type: 'completed', sessionId: 's-1', result: 'done', durationMs: 1200, numTurns: 1, usage: { inputTokens: 10, outputTokens: 5 }, stopReason: 'finished', seq, jobId, timestamp }
       : { type: 'error', code: 'WORKER_LOST', message: 'the worker stopped renewing its lease', retryable: true, seq, jobId, timestamp },
   );
   return events;

@@ -15,13 +15,13 @@ describe('claudeArgs', () => {
     const args = claudeArgs({
       options: {
         model: 'claude-x',
-        maxTurns: 3,
         permissionMode: 'plan',
         allowedTools: ['Bash(git *)', 'Edit'],
         disallowedTools: ['WebFetch'],
         appendSystemPrompt: '--be brief',
         trustRepoSettings: true,
       },
+      maxTurns: 3,
       defaultPermissionMode: 'acceptEdits',
       session: { resume: 'abc' },
     });

@@ -20,10 +20,10 @@ const items = (outputs: MappedOutput[]) => outputs.flatMap((output) => (output.t
 describe('StreamJsonMapper on recorded Claude Code output', () => {
   it('maps a Write tool call, its result, the text and the usage, and succeeds', () => {
     const { mapper, outputs } = replay('claude-write.jsonl');
-    expect(items(outputs).map((item) => item.kind)).toEqual(['session', 'tool_call', 'tool_result', 'text', 'usage']);
+    expect(items(outputs).map((item) => item.kind)).toEqual(['session', 'tool_call', 'usage', 'tool_result', 'text', 'usage', 'usage']);
     expect(items(outputs)[1]).toMatchObject({ kind: 'tool_call', id: 'toolu_mock_2', name: 'Write', input: { file_path: '/scratch/ws1/hello.txt' } });
-    expect(items(outputs)[2]).toMatchObject({ kind: 'tool_result', id: 'toolu_mock_2', ok: true });
-    expect(items(outputs)[4]).toEqual({ kind: 'usage', inputTokens: 200, outputTokens: 24, costUsd: 0.0016 });
+    expect(items(outputs)[3]).toMatchObject({ kind: 'tool_result', id: 'toolu_mock_2', ok: true });
+    expect(items(outputs)[6]).toEqual({ kind: 'usage', inputTokens: 200, outputTokens: 24, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.0016, costSource: 'reported' });
     expect(mapper.sessionId).toBe('1869ceb7-9215-4c12-9450-5f702a2f7695');
     expect(mapper.verdict()).toEqual({
       ok: true,
@@ -31,9 +31,22 @@ describe('StreamJsonMapper on recorded Claude Code output', () => {
         sessionId: '1869ceb7-9215-4c12-9450-5f702a2f7695',
         result: 'Wrote hello.txt. mock saw 4 message(s)',
         numTurns: 2,
-        usage: { inputTokens: 200, outputTokens: 24, costUsd: 0.0016 },
+        usage: { inputTokens: 200, outputTokens: 24, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.0016, costSource: 'reported' },
       },
     });
+  });
+
+  it('tells the usage so far after each API response, once per message id, before the exact total of the result line', () => {
+    const usage = items(replay('claude-write.jsonl').outputs).filter((item) => item.kind === 'usage');
+    expect(usage).toEqual([
+      { kind: 'usage', inputTokens: 100, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 },
+      { kind: 'usage', inputTokens: 200, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0 },
+      { kind: 'usage', inputTokens: 200, outputTokens: 24, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.0016, costSource: 'reported' },
+    ]);
+    // One response printed as two lines (its thinking, then its text) counts once.
+    const kinds = items(replay('claude-thinking-partial-messages.jsonl').outputs).map((item) => item.kind);
+    expect(kinds.filter((kind) => kind === 'usage')).toHaveLength(2);
+    expect(kinds.indexOf('usage')).toBe(kinds.indexOf('thinking') + 1);
   });
 
   it('maps thinking blocks and passes over the partial stream_event lines', () => {

@@ -46,11 +46,11 @@ describe('CodexJsonMapper, on output recorded from codex 0.169.0', () => {
     expect(verdict?.ok === false && verdict.error.message).toMatch(/^the model API answered 401: /);
   });
 
-  it('fails a 429 and a 503 as retryable', () => {
-    for (const fixture of ['codex-429.jsonl', 'codex-503.jsonl']) {
-      const verdict = replay(fixture).mapper.verdict(failed, '');
-      expect(verdict?.ok === false && verdict.error, fixture).toMatchObject({ code: 'PROVIDER_ERROR', retryable: true });
-    }
+  it('fails a 429 it gave up on as USAGE_LIMIT and a 503 as retryable', () => {
+    const limited = replay('codex-429.jsonl').mapper.verdict(failed, '');
+    expect(limited?.ok === false && limited.error).toMatchObject({ code: 'USAGE_LIMIT', retryable: true });
+    const unavailable = replay('codex-503.jsonl').mapper.verdict(failed, '');
+    expect(unavailable?.ok === false && unavailable.error).toMatchObject({ code: 'PROVIDER_ERROR', retryable: true });
   });
 
   it('turns an unknown thread into SESSION_NOT_FOUND', () => {

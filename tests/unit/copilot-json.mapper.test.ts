@@ -14,7 +14,8 @@ describe('CopilotJsonMapper, on output recorded from copilot 1.0.102', () => {
   it('announces the preset session first, maps the create tool, and reads usage from the usage file', () => {
     const { mapper, items } = replay('copilot-write.jsonl', { inputTokens: 240, outputTokens: 30 });
     expect(items.map((item) => item.kind)).toEqual(['session', 'tool_call', 'tool_result', 'text', 'usage']);
-    expect(items[0]).toEqual({ kind: 'session', sessionId: 'preset-id' });
+    // The model comes from session.tools_updated, so that the worker can price the tokens.
+    expect(items[0]).toEqual({ kind: 'session', sessionId: 'preset-id', model: 'mock-model' });
     expect(items[1]).toMatchObject({ kind: 'tool_call', name: 'create' });
     expect(items[2]).toMatchObject({ kind: 'tool_result', ok: true });
     const verdict = mapper.verdict({ code: 0, signal: null }, '');

@@ -30,15 +30,16 @@ describe('executeRequestSchema', () => {
       workspace: 'acme/api.v2',
       github: { repoUrl: 'https://github.com/acme/api.git', branch: 'feature/x-1', accessToken: 'ghp_x', push: { branch: 'agent/fix-123' } },
       database: { sessionId: 's-1', accessToken: 'db' },
-      providerOptions: { model: 'claude-sonnet-4-5', maxTurns: 5, permissionMode: 'acceptEdits', allowedTools: ['Bash(git *)'], timeoutMs: 1000, includeRaw: true },
+      providerOptions: { model: 'claude-sonnet-4-5', maxTurns: 5, maxCostUsd: 0.5, maxTokens: 10_000, permissionMode: 'acceptEdits', allowedTools: ['Bash(git *)'], timeoutMs: 1000, includeRaw: true },
     };
     const result = v.safeParse(executeRequestSchema, body);
     expect(result.success).toBe(true);
     const request = toJobRequest(result.output as never);
     expect(JSON.stringify(request)).not.toMatch(/sk-ant-1|ghp_x|"db"/);
     expect(request.accessToken?.reveal()).toBe('sk-ant-1');
-    expect(request).toMatchObject({ timeoutMs: 1000, includeRaw: true, options: { model: 'claude-sonnet-4-5', maxTurns: 5 } });
-    expect(request.options).not.toHaveProperty('timeoutMs');
+    expect(request).toMatchObject({ timeoutMs: 1000, includeRaw: true, budget: { maxTurns: 5, maxCostUsd: 0.5, maxTokens: 10_000 }, options: { model: 'claude-sonnet-4-5' } });
+    // The job's own limits are the job's, not options handed to a provider.
+    for (const name of ['timeoutMs', 'maxTurns', 'maxCostUsd', 'maxTokens']) expect(request.options).not.toHaveProperty(name);
   });
 
   it.each([

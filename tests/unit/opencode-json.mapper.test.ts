@@ -23,12 +23,12 @@ describe('OpencodeJsonMapper, on output recorded from opencode 1.18.33', () => {
     expect(verdict?.ok && verdict.outcome.usage.inputTokens).toBeGreaterThan(0);
   });
 
-  it('fails a 401 as not retryable and a 429 as retryable, naming the status', () => {
+  it('fails a 401 as not retryable, naming the status, and a 429 as USAGE_LIMIT, retryable', () => {
     const unauthorized = replay('opencode-401.jsonl').mapper.verdict({ code: 1, signal: null }, '');
     expect(unauthorized?.ok === false && unauthorized.error).toMatchObject({ code: 'PROVIDER_ERROR', retryable: false });
+    expect(unauthorized?.ok === false && unauthorized.error.message).toMatch(/^the model API answered 401: /);
     const limited = replay('opencode-429.jsonl').mapper.verdict({ code: 1, signal: null }, '');
-    expect(limited?.ok === false && limited.error).toMatchObject({ code: 'PROVIDER_ERROR', retryable: true });
-    expect(limited?.ok === false && limited.error.message).toMatch(/^the model API answered 429: /);
+    expect(limited?.ok === false && limited.error).toMatchObject({ code: 'USAGE_LIMIT', retryable: true });
   });
 
   it('turns an unknown session into SESSION_NOT_FOUND', () => {

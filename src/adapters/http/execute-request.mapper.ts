@@ -6,7 +6,7 @@ const secret = (value: string | undefined): Secret | undefined => (value === und
 
 /** The validated body as the use case's request: every credential becomes a Secret here. */
 export function toJobRequest(body: ExecuteRequestBody): JobRequest {
-  const { timeoutMs, includeRaw, ...options } = body.providerOptions ?? {};
+  const { timeoutMs, includeRaw, maxTurns, maxCostUsd, maxTokens, ...options } = body.providerOptions ?? {};
   return {
     userRequest: body.userRequest,
     provider: body.codingAssistantProvider,
@@ -19,6 +19,7 @@ export function toJobRequest(body: ExecuteRequestBody): JobRequest {
     ...(body.webhook && { webhook: { url: body.webhook.url, secret: new Secret(body.webhook.secret) } }),
     options,
     timeoutMs,
+    budget: { maxTurns, maxCostUsd, maxTokens },
     includeRaw: includeRaw ?? false,
   };
 }

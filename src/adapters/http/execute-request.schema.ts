@@ -71,7 +71,10 @@ const toolPattern = v.pipe(line(256), v.minLength(1), v.regex(/^[^-]/, 'must not
 
 export const providerOptionsSchema = strict({
   model: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:@/[\]-]{0,127}$/, 'must be a model name'))),
-  maxTurns: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500))),
+  // Budgets: past one the job ends BUDGET_EXCEEDED; the worker's ceilings are checked at admission.
+  maxTurns: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description("turn budget, at most the worker's MAX_TURNS (default DEFAULT_MAX_TURNS)"))),
+  maxCostUsd: v.optional(v.pipe(v.number(), v.gtValue(0, 'must be more than 0'), v.description("cost budget in USD, reported or estimated; at most MAX_COST_USD"))),
+  maxTokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description('input plus output tokens; at most MAX_TOKENS'))),
   permissionMode: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z-]{1,32}$/, 'must be a permission mode name'))),
   allowedTools: v.optional(v.pipe(v.array(toolPattern), v.maxLength(200))),
   disallowedTools: v.optional(v.pipe(v.array(toolPattern), v.maxLength(200))),

@@ -44,6 +44,12 @@ export class PrometheusMetrics implements MetricsPort {
     labelNames: ['provider'],
     registers: [this.registry],
   });
+  readonly #stops = new Counter({
+    name: 'unified_worker_job_stops_total',
+    help: 'Jobs by why they stopped: finished, a budget (turns, cost, tokens, time, silence), usage_limit or failed',
+    labelNames: ['provider', 'reason'],
+    registers: [this.registry],
+  });
   readonly #stored = new Counter({ name: 'unified_worker_persisted_events_total', help: 'Events stored in the DB API', registers: [this.registry] });
   readonly #dropped = new Counter({ name: 'unified_worker_dropped_events_total', help: 'Events the DB API never received', registers: [this.registry] });
   readonly #webhooks = new Counter({
@@ -65,6 +71,10 @@ export class PrometheusMetrics implements MetricsPort {
     this.#running.set(0);
     this.#jobs.inc({ provider, outcome });
     this.#duration.observe({ provider, outcome }, seconds(durationMs));
+  }
+
+  jobStopped(provider: string, reason: string): void {
+    this.#stops.inc({ provider, reason });
   }
 
   firstAssistantItem(provider: string, ms: number): void {

@@ -43,7 +43,9 @@ export async function* cliEvents({ cli, mapper, signal, name, install, silenceMs
   if (cli.notStarted) {
     throw new DomainError('PROVIDER_UNAVAILABLE', `the ${name} CLI could not be started: install it with ${install}`, { retryable: false });
   }
-  if (cli.stalled) throw new DomainError('PROVIDER_STALLED', `${name} printed nothing for ${silenceMs} ms and was stopped`);
+  if (cli.stalled) {
+    throw new DomainError('PROVIDER_STALLED', `${name} printed nothing for ${silenceMs} ms and was stopped`, { details: { budget: 'silence', limit: silenceMs, used: silenceMs } });
+  }
   const stderr = cli.stderrTail();
   const verdict = mapper.verdict(exit, stderr);
   if (verdict?.ok) {

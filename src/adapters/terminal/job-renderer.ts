@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import pc from 'picocolors';
-import type { AgentItem } from '../../domain/agent-item.js';
+import type { AgentItem, Usage } from '../../domain/agent-item.js';
 import type { JobEvent } from '../../domain/job-event.js';
 
 /** Where the job is shown: a terminal gets a progress bar, a pipe only lines. */
@@ -23,6 +23,12 @@ function toolSummary(input: unknown): string {
   return value.length > 80 ? `…${value.slice(-79)}` : value;
 }
 
+/** Tokens and cost, saying when the cost is the worker's estimate. */
+function usageLine(usage: Usage): string {
+  const cost = usage.costUsd === undefined ? '' : `, $${usage.costUsd.toFixed(4)}${usage.costSource === 'estimated' ? ' (estimated)' : ''}`;
+  return `${usage.inputTokens} in / ${usage.outputTokens} out tokens${cost}`;
+}
+
 /** What a person watching a job sees: progress, the assistant's words, one line per tool, a summary. */
 export class JobRenderer {
   #bar: SingleBar | undefined;
@@ -42,16 +48,20 @@ export class JobRenderer {
         return this.#item(event.item);
       case 'completed': {
         this.#stopBar();
-        const cost = event.usage.costUsd === undefined ? '' : `, $${event.usage.costUsd.toFixed(4)}`;
         const files = event.changes ? `, ${event.changes.filesChanged.length} file(s) changed${event.changes.pushed ? ` and pushed to ${event.changes.branch}` : ''}` : '';
-        this.#line(pc.green(`✔ completed in ${(event.durationMs / 1000).toFixed(1)} s`));
-        this.#line(`  session ${event.sessionId ?? '-'}, ${event.usage.inputTokens} in / ${event.usage.outputTokens} out tokens${cost}${files}`);
+        const stopped = event.stopReason === 'finished' ? '' : `, stopped at its ${event.stopReason} budget`;
+        this.#line(pc.green(`✔ completed in ${(event.durationMs / 1000).toFixed(1)} s${stopped}`));
+        this.#line(`  session ${event.sessionId ?? '-'}, ${usageLine(event.usage)}${files}`);
         for (const file of event.changes?.filesChanged ?? []) this.#line(pc.dim(`  ${file.status} ${file.path} (+${file.additions} -${file.deletions})`));
         return;
       }
-      case 'error':
+      case 'error': {
         this.#stopBar();
-        return this.#line(pc.red(`✖ ${event.code}: ${event.message}`));
+        this.#line(pc.red(`✖ ${event.code}: ${event.message}`));
+        const when = event.resetAt ? `; the provider's limit resets at ${event.resetAt}` : event.retryAfterMs !== undefined ? `; retry in ${Math.ceil(event.retryAfterMs / 1000)} s` : '';
+        if (event.usage) this.#line(`  session ${event.sessionId ?? '-'}, ${usageLine(event.usage)}${when}`);
+        return;
+      }
     }
   }
 

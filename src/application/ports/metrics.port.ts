@@ -5,6 +5,8 @@ export interface MetricsPort {
   jobStarted(provider: string): void;
   /** outcome: `completed`, or the error code the job ended with. */
   jobEnded(provider: string, outcome: string, durationMs: number): void;
+  /** Why a job stopped: `finished`, the budget that stopped it, `usage_limit`, or `failed`. */
+  jobStopped(provider: string, reason: string): void;
   /** From the request to the assistant's first item: what a client waits before anything happens. */
   firstAssistantItem(provider: string, ms: number): void;
   repoPrepared(ms: number): void;

@@ -1,10 +1,11 @@
 import type { AgentItem, Usage } from '../../domain/agent-item.js';
+import type { StopReason } from '../../domain/budget.js';
 import type { ExecuteRequestBody } from '../../domain/execute-request.js';
 import type { Secret } from '../../domain/secret.js';
 import type { SessionArtifact, SessionSnapshot } from '../../domain/session.js';
 
 /** The request's providerOptions that concern the assistant; the job's own limits stay with the job. */
-export type ProviderOptions = Omit<NonNullable<ExecuteRequestBody['providerOptions']>, 'timeoutMs' | 'includeRaw'>;
+export type ProviderOptions = Omit<NonNullable<ExecuteRequestBody['providerOptions']>, 'timeoutMs' | 'includeRaw' | 'maxTurns' | 'maxCostUsd' | 'maxTokens'>;
 
 export type ProviderOptionName = keyof ProviderOptions;
 
@@ -14,6 +15,8 @@ export interface ProviderCapabilities {
   /** permissionMode values the CLI accepts. */
   permissionModes: readonly string[];
   resume: boolean;
+  /** The CLI stops at maxTurns itself, ending its turn gracefully; for the others the worker counts. */
+  nativeMaxTurns?: boolean;
 }
 
 export interface ProviderRun {
@@ -23,6 +26,8 @@ export interface ProviderRun {
   /** The client's credential; absent when the provider has credentials of its own. */
   accessToken?: Secret;
   options: ProviderOptions;
+  /** The job's turn budget, for a provider with nativeMaxTurns. */
+  maxTurns?: number;
   /** The earlier session to continue, with the transcript files it was saved with. */
   resume?: SessionSnapshot;
   /** Called once the run is over (also after a failure) with the transcript to keep. */
@@ -39,6 +44,8 @@ export interface ProviderOutcome {
   result: string;
   numTurns: number;
   usage: Usage;
+  /** Absent when the assistant simply finished; `turns` when the CLI ended its turn at maxTurns. */
+  stopReason?: StopReason;
 }
 
 export type ProviderEvent =

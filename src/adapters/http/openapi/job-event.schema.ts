@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { budgetKinds } from '../../../domain/budget.js';
 import { errorCodes } from '../../../domain/errors.js';
 import type { JobEvent } from '../../../domain/job-event.js';
 import { repoPhases } from '../../../domain/repo-progress.js';
@@ -6,7 +7,16 @@ import { repoPhases } from '../../../domain/repo-progress.js';
 // The SSE contract as a schema, for the OpenAPI document. The type checks at the end keep it
 // equal to the domain's JobEvent: a change to either that the other lacks fails to compile.
 
-const usage = v.object({ inputTokens: v.number(), outputTokens: v.number(), costUsd: v.optional(v.number()) });
+const usageFields = {
+  inputTokens: v.number(),
+  outputTokens: v.number(),
+  costUsd: v.optional(v.number()),
+  cacheReadTokens: v.optional(v.pipe(v.number(), v.description("of inputTokens, read from the provider's prompt cache"))),
+  cacheWriteTokens: v.optional(v.pipe(v.number(), v.description("of inputTokens, written to the provider's prompt cache"))),
+  costSource: v.optional(v.pipe(v.picklist(['reported', 'estimated']), v.description("reported by the provider, or estimated from the tokens and the model's list price"))),
+};
+const usage = v.object(usageFields);
+const budgets = budgetKinds;
 
 const agentItem = v.variant('kind', [
   v.object({ kind: v.literal('session'), sessionId: v.string(), model: v.optional(v.string()) }),
@@ -14,7 +24,7 @@ const agentItem = v.variant('kind', [
   v.object({ kind: v.literal('thinking'), text: v.string() }),
   v.object({ kind: v.literal('tool_call'), id: v.string(), name: v.string(), input: v.unknown() }),
   v.object({ kind: v.literal('tool_result'), id: v.string(), ok: v.boolean(), output: v.string() }),
-  v.object({ kind: v.literal('usage'), inputTokens: v.number(), outputTokens: v.number(), costUsd: v.optional(v.number()) }),
+  v.object({ kind: v.literal('usage'), ...usageFields }),
 ]);
 
 const persistence = v.object({ stored: v.number(), dropped: v.number() });
@@ -61,6 +71,7 @@ export const jobEventSchema = v.variant('type', [
     durationMs: v.number(),
     numTurns: v.number(),
     usage,
+    stopReason: v.pipe(v.picklist(['finished', ...budgets]), v.description('the assistant finished, or ended its turn gracefully at this budget')),
     changes: v.optional(changes),
     persistence: v.optional(persistence),
     ...envelope,
@@ -72,6 +83,11 @@ export const jobEventSchema = v.variant('type', [
     retryable: v.boolean(),
     sessionId: v.optional(v.string()),
     usage: v.optional(usage),
+    budget: v.optional(v.pipe(v.picklist(budgets), v.description('BUDGET_EXCEEDED, TIMEOUT (time), PROVIDER_STALLED (silence): the budget crossed'))),
+    limit: v.optional(v.pipe(v.number(), v.description('the budget: turns, USD, tokens or milliseconds'))),
+    used: v.optional(v.pipe(v.number(), v.description('what the job had used of it'))),
+    resetAt: v.optional(v.pipe(v.string(), v.description("USAGE_LIMIT: when the provider's account may be used again (ISO 8601), if it said"))),
+    retryAfterMs: v.optional(v.pipe(v.number(), v.description('USAGE_LIMIT: how long to wait before retrying, if the provider said'))),
     persistence: v.optional(persistence),
     ...envelope,
   }),

@@ -33,9 +33,10 @@ export interface ClaudeCodeConfig extends CliProviderConfig {
 export class ClaudeCodeProvider implements ProviderPort {
   readonly id = 'claude-code';
   readonly capabilities: ProviderCapabilities = {
-    options: ['model', 'maxTurns', 'permissionMode', 'allowedTools', 'disallowedTools', 'appendSystemPrompt', 'trustRepoSettings'],
+    options: ['model', 'permissionMode', 'allowedTools', 'disallowedTools', 'appendSystemPrompt', 'trustRepoSettings'],
     permissionModes: claudePermissionModes,
     resume: true,
+    nativeMaxTurns: true,
   };
 
   constructor(private readonly config: ClaudeCodeConfig) {}
@@ -83,7 +84,7 @@ export class ClaudeCodeProvider implements ProviderPort {
   #spec(run: ProviderRun, home: ClaudeHome, cwd: string, session: { resume: string } | { create: string }, proxy?: CredentialProxy) {
     return {
       command: this.config.executable,
-      args: claudeArgs({ options: run.options, defaultPermissionMode: this.config.defaultPermissionMode, session }),
+      args: claudeArgs({ options: run.options, maxTurns: run.maxTurns, defaultPermissionMode: this.config.defaultPermissionMode, session }),
       cwd,
       env: claudeEnv({
         home: home.home,

@@ -52,8 +52,17 @@ export const resultLineSchema = v.looseObject({
   errors: v.optional(v.array(v.unknown())),
 });
 
+// With an OAuth token the CLI reports the account's limit state; status "rejected" means it is used up.
+export const rateLimitEventLineSchema = v.looseObject({
+  type: v.literal('rate_limit_event'),
+  session_id: v.optional(v.string()),
+  rate_limit_info: v.optional(
+    v.looseObject({ status: v.optional(v.string()), resetsAt: v.optional(v.number()), rateLimitType: v.optional(v.string()) }),
+  ),
+});
+
 /** One stdout line of `claude -p --output-format stream-json --verbose`. */
-const streamJsonLineSchema = v.variant('type', [systemLineSchema, assistantLineSchema, userLineSchema, resultLineSchema]);
+const streamJsonLineSchema = v.variant('type', [systemLineSchema, assistantLineSchema, userLineSchema, resultLineSchema, rateLimitEventLineSchema]);
 
 export type StreamJsonLine = v.InferOutput<typeof streamJsonLineSchema>;
 
@@ -62,6 +71,7 @@ const lineSchemas = new Map<unknown, v.GenericSchema<unknown, StreamJsonLine>>([
   ['assistant', assistantLineSchema],
   ['user', userLineSchema],
   ['result', resultLineSchema],
+  ['rate_limit_event', rateLimitEventLineSchema],
 ]);
 
 /**

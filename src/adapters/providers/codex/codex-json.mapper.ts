@@ -5,6 +5,7 @@ import type { DomainError } from '../../../domain/errors.js';
 import type { CliExit } from '../cli-process.js';
 import type { MappedOutput, OutputMapper, RunVerdict, UsageBaseline } from '../mapped-output.js';
 import { modelApiFailure, sessionNotFound } from '../provider-failure.js';
+import { usageLimit, utcClockTime } from '../usage-limit.js';
 import { codexLineSchema, type CodexItem, type CodexLine, type CodexUsage } from './codex-json.schema.js';
 
 // Codex reports usage cumulated over the thread: a resumed run subtracts what came before.
@@ -18,7 +19,13 @@ export class CodexJsonMapper implements OutputMapper {
   #failure: DomainError | undefined;
   readonly #started = new Set<string>();
 
-  constructor(private readonly baseline: UsageBaseline = { inputTokens: 0, outputTokens: 0 }) {}
+  /** `now` dates a reset printed as a time of day and judges whether it is still ahead. */
+  constructor(
+    private readonly baseline: UsageBaseline = { inputTokens: 0, outputTokens: 0 },
+    private readonly now: () => number = Date.now,
+    /** The model the CLI was told to use: its output never names it, and the job's cost is estimated from it. */
+    private readonly model?: string,
+  ) {}
 
   get threadId(): string | null {
     return this.#threadId;
@@ -50,7 +57,7 @@ export class CodexJsonMapper implements OutputMapper {
     switch (line.type) {
       case 'thread.started':
         this.#threadId = line.thread_id;
-        return [{ type: 'item', item: { kind: 'session', sessionId: line.thread_id } }];
+        return [{ type: 'item', item: { kind: 'session', sessionId: line.thread_id, ...(this.model && { model: this.model }) } }];
       case 'turn.started':
         return [];
       case 'turn.completed':
@@ -58,7 +65,7 @@ export class CodexJsonMapper implements OutputMapper {
         if (line.usage) this.#cumulative = cumulativeOf(line.usage);
         return [{ type: 'item', item: { kind: 'usage', ...this.#usage() } }];
       case 'turn.failed':
-        this.#failure = failureOf(line.error?.message ?? '');
+        this.#failure = failureOf(line.error?.message ?? '', this.now());
         return [];
       case 'item.started':
       case 'item.updated':
@@ -145,4 +152,14 @@ function cumulativeOf(usage: CodexUsage): UsageBaseline {
 
 const statusPattern = /status:? (\d{3})\b/;
 
-const failureOf = (message: string): DomainError => modelApiFailure(Number(statusPattern.exec(message)?.[1]) || undefined, message);
+// codex 0.169 on a 429 `usage_limit_reached` / `insufficient_quota` (it does not retry either):
+// "You’ve hit your usage limit. … try again at 5:25 PM." / "Quota exceeded. Check your plan and billing details."
+const usageLimitPattern = /^You(?:’|')ve hit your usage limit|^Quota exceeded\./;
+// The time is in the CLI's zone, which the adapter sets to UTC; later days print as "Dec 3rd, 2026 9:25 PM".
+const tryAgainAtPattern = /try again at (.+?)\.?$/i;
+
+function failureOf(message: string, now: number): DomainError {
+  if (!usageLimitPattern.test(message)) return modelApiFailure(Number(statusPattern.exec(message)?.[1]) || undefined, message);
+  const at = tryAgainAtPattern.exec(message)?.[1];
+  return usageLimit(message, { resetAt: at === undefined ? undefined : utcClockTime(at, now) }, now);
+}

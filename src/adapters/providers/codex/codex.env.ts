@@ -22,6 +22,8 @@ export function codexEnv(input: CodexEnvInput): Record<string, string> {
     HOME: input.home,
     LANG: input.lang,
     CODEX_HOME: input.codexHome,
+    // Codex prints a usage limit's reset as a local wall-clock time ("try again at 5:25 PM"): in UTC it can be read back.
+    TZ: 'UTC',
   };
   const token = input.accessToken?.reveal();
   if (token) env[codexKeyVariable] = token;

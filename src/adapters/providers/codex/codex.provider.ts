@@ -62,6 +62,7 @@ export class CodexProvider implements ProviderPort {
   }
 
   async *#runWith(run: ProviderRun, signal: AbortSignal, proxy: CredentialProxy | undefined): AsyncGenerator<ProviderEvent[]> {
+    const model = run.options.model ?? this.config.defaultModel;
     const home = await CodexHome.create(
       this.config.homesDir,
       run.jobId,
@@ -69,13 +70,13 @@ export class CodexProvider implements ProviderPort {
         baseUrl: proxy?.url ?? this.config.baseUrl,
         maxRetries: this.config.maxRetries,
         sandbox: run.options.permissionMode ?? this.config.defaultSandbox,
-        model: run.options.model ?? this.config.defaultModel,
+        model,
         keyVariable: codexKeyVariable,
       },
       run.accessToken ? undefined : this.config.authJson,
     );
     const resumeId = run.resume?.session.providerSessionId;
-    const mapper = new CodexJsonMapper(run.resume ? await home.restore(run.resume.artifacts) : undefined);
+    const mapper = new CodexJsonMapper(run.resume ? await home.restore(run.resume.artifacts) : undefined, Date.now, model);
     let cli: CliProcess | undefined;
     try {
       const cwd = await realpath(run.workdir);

@@ -4,6 +4,7 @@ import type { DomainError } from '../../../domain/errors.js';
 import type { CliExit } from '../cli-process.js';
 import type { MappedOutput, OutputMapper, RunVerdict, UsageBaseline } from '../mapped-output.js';
 import { modelApiFailure, sessionNotFound } from '../provider-failure.js';
+import { usageLimit } from '../usage-limit.js';
 
 // Copilot prints many event types; objects are loose, only what the mapper reads is named.
 const lineSchema = v.looseObject({
@@ -45,9 +46,11 @@ export class CopilotJsonMapper implements OutputMapper {
     const line = parsed.output;
     const data = (line.data ?? {}) as Data;
     const out: MappedOutput[] = [];
-    if (!this.#announced) {
+    // The session waits for the model, named by session.tools_updated before the prompt goes out.
+    const model = typeof data.model === 'string' ? data.model : undefined;
+    if (!this.#announced && (model || !line.type.startsWith('session.'))) {
       this.#announced = true;
-      out.push({ type: 'item', item: { kind: 'session', sessionId: this.input.sessionId } });
+      out.push({ type: 'item', item: { kind: 'session', sessionId: this.input.sessionId, ...(model && { model }) } });
     }
     switch (line.type) {
       case 'assistant.turn_start':
@@ -106,8 +109,12 @@ export class CopilotJsonMapper implements OutputMapper {
   }
 }
 
-const failureOf = (data: Data): DomainError =>
-  modelApiFailure(
-    typeof data.statusCode === 'number' ? data.statusCode : undefined,
-    typeof data.message === 'string' ? data.message : String(data.errorType ?? 'unknown error'),
-  );
+// Copilot 1.0 names the kind of a session.error: "rate_limit" (a 429 it gave up on, quota or not)
+// and "quota" (the GitHub plan's); on BYOK it prints no reset time.
+const usageLimitTypes = new Set(['rate_limit', 'quota']);
+
+function failureOf(data: Data): DomainError {
+  const text = typeof data.message === 'string' ? data.message : String(data.errorType ?? 'unknown error');
+  if (usageLimitTypes.has(String(data.errorType))) return usageLimit(text);
+  return modelApiFailure(typeof data.statusCode === 'number' ? data.statusCode : undefined, text);
+}

@@ -4,6 +4,7 @@ import type { DomainError } from '../../../domain/errors.js';
 import type { CliExit } from '../cli-process.js';
 import type { MappedOutput, OutputMapper, RunVerdict } from '../mapped-output.js';
 import { modelApiFailure, sessionNotFound } from '../provider-failure.js';
+import { retryAfterMsIn } from '../usage-limit.js';
 import { geminiLineSchema, type GeminiLine } from './gemini-json.schema.js';
 
 /** `gemini --output-format stream-json` lines as normalized items; one instance per run. */
@@ -39,7 +40,8 @@ export class GeminiJsonMapper implements OutputMapper {
     switch (line.type) {
       case 'init':
         this.#sessionId = line.session_id;
-        return [{ type: 'item', item: { kind: 'session', sessionId: line.session_id, ...(line.model ? { model: line.model } : {}) } }];
+        // "auto" is the CLI's router picking a model per request: no model to price the tokens by.
+        return [{ type: 'item', item: { kind: 'session', sessionId: line.session_id, ...(line.model && line.model !== 'auto' ? { model: line.model } : {}) } }];
       case 'message':
         if (line.role !== 'assistant') return [];
         this.#speak();
@@ -92,5 +94,11 @@ const codePattern = /"code":\s*(\d{3})\b/;
 // Without a code in the message (429, 5xx), the CLI still exits with the HTTP status mod 256.
 const statusOfExit = (code: number | null): number | undefined => (code !== null && code >= 144 && code <= 255 ? code + 256 : undefined);
 
-const failureOf = (message: string, exitCode: number | null): DomainError =>
-  modelApiFailure(Number(codePattern.exec(message)?.[1]) || statusOfExit(exitCode), message);
+// gemini 0.61 gives up on a quota without retrying ("Resource has been exhausted …\nSuggested retry
+// after 3600s.", "You have exhausted your daily quota on this model.") and exits 173, i.e. 429.
+const quotaPattern = /Resource has been exhausted|exhausted your daily quota|RESOURCE_EXHAUSTED/;
+
+function failureOf(message: string, exitCode: number | null): DomainError {
+  const status = Number(codePattern.exec(message)?.[1]) || statusOfExit(exitCode) || (quotaPattern.test(message) ? 429 : undefined);
+  return modelApiFailure(status, message, { retryAfterMs: retryAfterMsIn(message) });
+}

@@ -4,6 +4,7 @@ import type { DomainError } from '../../../domain/errors.js';
 import type { CliExit } from '../cli-process.js';
 import type { MappedOutput, OutputMapper, RunVerdict } from '../mapped-output.js';
 import { modelApiFailure, sessionNotFound } from '../provider-failure.js';
+import { opencodeLimitReset } from './opencode-limit.js';
 
 // opencode prints one line per finished part; objects are loose, only what is read is named.
 const lineSchema = v.looseObject({
@@ -23,6 +24,13 @@ export class OpencodeJsonMapper implements OutputMapper {
   #usage: Usage = { inputTokens: 0, outputTokens: 0 };
   #failure: DomainError | undefined;
 
+  /** `now` judges whether a reset time is still ahead. */
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** The model the CLI was told to use: its output never names it, and the job's cost is estimated from it. */
+    private readonly model?: string,
+  ) {}
+
   get sessionId(): string | null {
     return this.#sessionId;
   }
@@ -35,7 +43,7 @@ export class OpencodeJsonMapper implements OutputMapper {
     // There is no session-start line: every line names the session.
     if (line.sessionID && !this.#sessionId) {
       this.#sessionId = line.sessionID;
-      out.push({ type: 'item', item: { kind: 'session', sessionId: line.sessionID } });
+      out.push({ type: 'item', item: { kind: 'session', sessionId: line.sessionID, ...(this.model && { model: this.model }) } });
     }
     const part = (line.part ?? {}) as Part;
     switch (line.type) {
@@ -55,7 +63,7 @@ export class OpencodeJsonMapper implements OutputMapper {
         out.push({ type: 'item', item: this.#step(part) });
         break;
       case 'error':
-        this.#failure = failureOf(line.error?.data ?? {});
+        this.#failure = failureOf(line.error?.data ?? {}, this.now());
         break;
     }
     return out;
@@ -70,7 +78,7 @@ export class OpencodeJsonMapper implements OutputMapper {
     return { ok: true, outcome: { sessionId: this.#sessionId, result: this.#lastText, numTurns: this.#steps, usage: this.#usage } };
   }
 
-  /** Each model step reports its own tokens; the outcome sums them. */
+  /** Each model step reports its own tokens; the items and the outcome carry their sums. */
   #step(part: Part): AgentItem {
     this.#steps += 1;
     const tokens = (part.tokens ?? {}) as { input?: number; output?: number; cache?: { read?: number; write?: number } };
@@ -82,9 +90,10 @@ export class OpencodeJsonMapper implements OutputMapper {
     this.#usage = {
       inputTokens: this.#usage.inputTokens + step.inputTokens,
       outputTokens: this.#usage.outputTokens + step.outputTokens,
-      ...(step.costUsd !== undefined || this.#usage.costUsd !== undefined ? { costUsd: (this.#usage.costUsd ?? 0) + (step.costUsd ?? 0) } : {}),
+      ...(step.costUsd !== undefined || this.#usage.costUsd !== undefined ? { costUsd: (this.#usage.costUsd ?? 0) + (step.costUsd ?? 0), costSource: 'reported' as const } : {}),
     };
-    return { kind: 'usage', ...step };
+    // A usage item is the job's usage so far, whichever provider reports it.
+    return { kind: 'usage', ...this.#usage };
   }
 }
 
@@ -100,5 +109,10 @@ function toolItems(part: Part): MappedOutput[] {
   ];
 }
 
-const failureOf = (data: Record<string, unknown>): DomainError =>
-  modelApiFailure(typeof data.statusCode === 'number' ? data.statusCode : undefined, typeof data.message === 'string' ? data.message : 'unknown error');
+const failureOf = (data: Record<string, unknown>, now: number): DomainError =>
+  modelApiFailure(
+    typeof data.statusCode === 'number' ? data.statusCode : undefined,
+    typeof data.message === 'string' ? data.message : 'unknown error',
+    opencodeLimitReset(data),
+    now,
+  );

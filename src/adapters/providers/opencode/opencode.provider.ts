@@ -51,7 +51,7 @@ export class OpencodeProvider implements ProviderPort {
     // A cloned repository's opencode.json can add MCP servers and commands: off unless trusted.
     if (!run.options.trustRepoSettings) env.OPENCODE_DISABLE_PROJECT_CONFIG = '1';
     const resumeId = run.resume?.session.providerSessionId;
-    const mapper = new OpencodeJsonMapper();
+    const mapper = new OpencodeJsonMapper(Date.now, target.model);
     let cli: CliProcess | undefined;
     try {
       if (run.resume) await home.restore(this.config.executable, cwd, env, run.resume.artifacts).catch(() => undefined);

@@ -1,0 +1,1 @@
+export { GenaiPriceList } from './genai-prices.price-list.js';
