@@ -1,6 +1,7 @@
-// Keeps in node_modules only what the image runs as programs of their own: the chosen provider
-// CLIs and the DB API's database drivers, with what they depend on. The worker's bundle holds
-// every other library, and the build copied the docs page's script beside it.
+// Keeps in node_modules only what the image runs as programs of their own or loads from its
+// package: the chosen provider CLIs, the DB API's database drivers and the price list, with what
+// they depend on. The worker's bundle holds every other library, and the build copied the docs
+// page's script beside it.
 // Usage: node prune-modules.mjs claude-code codex gemini opencode copilot   (in /app)
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 
@@ -16,7 +17,9 @@ if (unknown.length > 0) {
   console.error(`prune-modules: unknown provider ${unknown.join(', ')} (${Object.keys(cliPackages).join(' ')})`);
   process.exit(2);
 }
-const roots = [...process.argv.slice(2).map((name) => cliPackages[name]), '@electric-sql/pglite', 'pg'];
+// The price list the worker's bundle loads from its package on first use (scripts/bundle.mjs).
+const loadedAtRunTime = ['@pydantic/genai-prices'];
+const roots = [...process.argv.slice(2).map((name) => cliPackages[name]), ...loadedAtRunTime, '@electric-sql/pglite', 'pg'];
 
 // npm's record of the installed tree: every package by its path, with what it depends on.
 const { packages } = JSON.parse(readFileSync('node_modules/.package-lock.json', 'utf8'));

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -37,6 +37,20 @@ describe('the deployment files, checked without a Docker engine', () => {
 
   it('the Swarm stack refuses to deploy without its image', async () => {
     await expect(run('docker', ['stack', 'config', '-c', 'deploy/swarm.yml'], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '' } })).rejects.toThrow(/WORKER_IMAGE/);
+  });
+
+  it("the image's node_modules keep what the bundle loads at run time, and lose what it holds", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'uw-prune-'));
+    try {
+      await mkdir(join(dir, 'node_modules'));
+      await copyFile(join(projectRoot, 'node_modules/.package-lock.json'), join(dir, 'node_modules/.package-lock.json'));
+      for (const name of ['@pydantic/genai-prices', 'hono']) await mkdir(join(dir, 'node_modules', name), { recursive: true });
+      await run(process.execPath, [join(projectRoot, 'deploy/prune-modules.mjs'), 'claude-code'], { cwd: dir });
+      expect((await stat(join(dir, 'node_modules/@pydantic/genai-prices'))).isDirectory()).toBe(true);
+      await expect(stat(join(dir, 'node_modules/hono'))).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('the shell scripts pass shellcheck', async () => {
