@@ -96,8 +96,12 @@ const providers: ProviderCase[] = [
   },
 ];
 
-/** The longest loop a test scripts: the model asks for another write, again and again. */
-const loop = 6;
+/**
+ * The longest loop a test scripts: the model asks for another write, again and again. Long
+ * enough that a CLI which prints its items late (Copilot ran two more turns on a loaded CI
+ * before the worker read the fourth) is still stopped well before its end.
+ */
+const loop = 12;
 
 /**
  * A fixed address for the worker that forwards to each test's own scripted server, so that a
