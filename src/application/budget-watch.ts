@@ -26,7 +26,15 @@ export class BudgetWatch {
     return this.#controller.signal;
   }
 
-  /** A usage item with its cost: the provider's, else the model's list price for its tokens. */
+  /**
+   * A usage item on its way: priced only when a cost budget needs it. Loading the price list
+   * costs ~150 ms of CPU, more than the rest of a job, and the CLI may report the cost at its end.
+   */
+  async pricedSoFar<T extends Usage>(usage: T): Promise<T> {
+    return this.budget.maxCostUsd === undefined ? usage : this.priced(usage);
+  }
+
+  /** Usage with its cost: the provider's, else the model's list price for its tokens. */
   async priced<T extends Usage>(usage: T): Promise<T> {
     if (usage.costUsd !== undefined || !this.#model) return usage;
     // An estimate is a convenience: a price list that fails leaves the usage unpriced, never the job failed.

@@ -262,7 +262,7 @@ export class ExecutionUseCase {
           if (event.item.kind === 'session') progress.sessionId = sessionId = event.item.sessionId;
           if (event.item.kind === 'tool_result') keeper.toolRan();
           if (event.item.kind === 'usage') {
-            event.item = await budget.priced(event.item);
+            event.item = await budget.pricedSoFar(event.item);
             const { kind: _usage, ...usage } = event.item;
             progress.usage = usage;
           }

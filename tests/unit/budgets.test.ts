@@ -122,3 +122,23 @@ describe('budget ceilings and defaults', () => {
     expect(() => config({ MAX_COST_USD: '-1' })).toThrow(/MAX_COST_USD/);
   });
 });
+
+describe('the price list, loaded only when a figure needs it', () => {
+  it('leaves usage items unpriced without a cost budget, and prices the total the CLI did not', async () => {
+    const asked: string[] = [];
+    const provider = new ScriptedProvider(async function* () {
+      yield { type: 'item', item: { kind: 'session', sessionId: 's-1', model: 'priced-model' } };
+      yield { type: 'item', item: { kind: 'usage', inputTokens: 500_000, outputTokens: 0 } };
+      yield { type: 'finished', outcome: { sessionId: 's-1', result: 'ok', numTurns: 1, usage: { inputTokens: 1_000_000, outputTokens: 0 } } };
+    });
+    const deps = inMemoryDeps(provider);
+    const prices = deps.prices;
+    deps.prices = { costUsd: async (model, usage) => (asked.push(model), prices.costUsd(model, usage)) };
+    const sink = new CollectingSink();
+    await new ExecutionUseCase(deps).execute(jobRequest(), sink, new JobSlot().tryAcquire()!);
+    const usage = sink.events.find((event) => event.type === 'assistant_message' && event.item.kind === 'usage');
+    expect(usage).not.toHaveProperty('item.costUsd');
+    expect(sink.events.at(-1)).toMatchObject({ type: 'completed', usage: { costUsd: 1, costSource: 'estimated' } });
+    expect(asked).toEqual(['priced-model']);
+  });
+});
