@@ -19,7 +19,8 @@ describe('a long-running worker removes each fresh job directory when its job en
     await git?.close();
   });
 
-  const jobDirs = () => readdir(join(fx.workspaceDir, 'jobs'));
+  // jobs/ itself goes with the last job directory in it.
+  const jobDirs = () => readdir(join(fx.workspaceDir, 'jobs')).catch(() => []);
 
   it('leaves no job directory behind; a later job still resumes the session, with its uncommitted work', async () => {
     const repoUrl = await git.createRepo('app', { 'README.md': '# app\n' });
@@ -57,7 +58,7 @@ describe('a long-running worker removes each fresh job directory when its job en
     const events = await collectEvents(await postExecute(fx.worker.url, executeBody({ workspace: 'acme/api' }), { token: apiToken }));
     expect(events.at(-1)?.data).toMatchObject({ type: 'completed' });
     expect(await readFile(join(fx.workspaceDir, 'acme/api/hello.ts'), 'utf8')).toBe('export {};\n');
-    await expect(jobDirs()).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await jobDirs()).toEqual([]);
   });
 });
 

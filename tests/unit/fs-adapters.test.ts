@@ -81,6 +81,9 @@ describe('FsWorkspace.release', () => {
     await expect(stat(job)).rejects.toMatchObject({ code: 'ENOENT' });
     expect((await stat(other)).isDirectory()).toBe(true);
     expect(await readFile(join(named, 'kept.txt'), 'utf8')).toBe('kept');
+    // jobs/ goes with the last fresh directory in it: a worker leaves the workspace as it found it.
+    await workspace.release('job-2');
+    expect((await readdir(join(dir, 'root'))).sort()).toEqual(['acme']);
   });
 
   it('does not follow a symlink the agent planted inside: its target outside the root survives', async () => {

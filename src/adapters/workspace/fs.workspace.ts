@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, realpath, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, realpath, rm, rmdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { join, relative, resolve, sep } from 'node:path';
 import type { WorkspacePort } from '../../application/ports/workspace.port.js';
@@ -93,6 +93,8 @@ export class FsWorkspace implements WorkspacePort {
       await unlock(dir);
       await rm(dir, removal);
     }
+    // The last job's directory gone, the workspace is left as the worker found it.
+    await rmdir(join(root, 'jobs')).catch(() => undefined);
   }
 
   async #refuseEscapes(root: string, path: string): Promise<void> {
